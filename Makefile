@@ -1,0 +1,60 @@
+# lightdas — build, test and benchmark entry points.
+# `make test` is what CI runs (.ci/run); `make run` starts the local devnet.
+
+SHELL   := /bin/bash
+GO      ?= go
+BIN     := $(CURDIR)/.bin
+WBT     := $(BIN)/wasmbrowsertest
+WBT_VERSION := v0.11.0
+
+# Packages whose tests also run as GOOS=js GOARCH=wasm in headless Chromium.
+WASM_TEST_PKGS := ./erasure ./kzg ./headers/...
+# Benchmarks that are also measured in the browser.
+WASM_BENCH := 'NewVerifier|VerifySamples|NewCodec|VerifyCommit'
+
+export PATH := $(BIN):$(PATH)
+
+.PHONY: all build build-wasm test test-native test-wasm bench fuzz generate run clean tools
+
+all: build
+
+build:
+	$(GO) build ./...
+
+build-wasm:
+	GOOS=js GOARCH=wasm $(GO) build ./...
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(BIN)/verifyonly.wasm ./internal/tools/verifyonly
+
+generate:
+	$(GO) generate ./...
+
+tools: $(WBT)
+
+$(WBT):
+	GOBIN=$(BIN) $(GO) install github.com/agnivade/wasmbrowsertest@$(WBT_VERSION)
+
+test: test-native test-wasm
+
+test-native:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+# wasmbrowsertest logs a line for every DevTools event its protocol library
+# cannot parse; drop those so the test output stays readable.
+test-wasm: $(WBT)
+	@command -v chromium >/dev/null || { echo "chromium not found: apt-get install -y chromium"; exit 1; }
+	GOOS=js GOARCH=wasm $(GO) vet $(WASM_TEST_PKGS)
+	set -o pipefail; GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 40m -exec $(WBT) $(WASM_TEST_PKGS) 2>&1 \
+		| grep -v 'could not unmarshal event'
+
+bench: $(WBT)
+	$(GO) run ./internal/tools/bench
+
+fuzz:
+	$(GO) run ./internal/tools/fuzzall -time 20s
+
+run:
+	@echo "make run: the devnet arrives with the node issue (lightnative devnet)."; exit 1
+
+clean:
+	rm -rf $(BIN) bench-out

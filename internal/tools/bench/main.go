@@ -1,0 +1,246 @@
+// Command bench runs the project's benchmarks natively and in headless
+// Chromium (wasm), then prints one report: every benchmark with its native
+// and wasm times, every lightdas / reference pair as a ratio, and the size of
+// a wasm program that only verifies. `make bench` runs it.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	var (
+		pkgs      = flag.String("pkgs", "./erasure ./kzg ./headers/...", "packages to benchmark natively")
+		wasmPkgs  = flag.String("wasm-pkgs", "./erasure ./kzg ./headers/...", "packages to benchmark in the browser")
+		wasmBench = flag.String("wasm-bench", "NewVerifier|VerifySamples|NewCodec|RecoverRow|VerifyCommit", "benchmarks to run in the browser")
+		benchtime = flag.String("benchtime", "1s", "go test -benchtime")
+		out       = flag.String("out", "bench-out", "directory for raw outputs and the report")
+	)
+	flag.Parse()
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fatal(err)
+	}
+
+	native, err := run(filepath.Join(*out, "native.txt"), nil,
+		append([]string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", *benchtime, "-timeout", "60m"}, strings.Fields(*pkgs)...)...)
+	if err != nil {
+		fatal(err)
+	}
+	wasm, err := run(filepath.Join(*out, "wasm.txt"), []string{"GOOS=js", "GOARCH=wasm"},
+		append([]string{"test", "-run", "^$", "-bench", *wasmBench, "-benchmem", "-benchtime", *benchtime, "-timeout", "60m", "-exec", "wasmbrowsertest"}, strings.Fields(*wasmPkgs)...)...)
+	if err != nil {
+		fatal(err)
+	}
+	raw, gz, err := verifierWasmSize(*out)
+	if err != nil {
+		fatal(err)
+	}
+
+	var report bytes.Buffer
+	writeReport(&report, native, wasm, raw, gz)
+	os.Stdout.Write(report.Bytes())
+	if err := os.WriteFile(filepath.Join(*out, "report.md"), report.Bytes(), 0o644); err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+// result is one benchmark line of `go test -bench`.
+type result struct {
+	nsPerOp     float64
+	bytesPerOp  float64
+	allocsPerOp float64
+}
+
+// run executes `go args...`, tees its output to path and stderr, and parses
+// the benchmark lines, keyed "pkg.BenchmarkName/sub" without the -N suffix.
+func run(path string, env []string, args ...string) (map[string]result, error) {
+	fmt.Fprintf(os.Stderr, "$ %s go %s\n", strings.Join(env, " "), strings.Join(args, " "))
+	cmd := exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), env...)
+	var buf bytes.Buffer
+	cmd.Stdout = io.MultiWriter(&buf, os.Stderr)
+	cmd.Stderr = io.MultiWriter(&buf, filteredStderr{})
+	start := time.Now()
+	err := cmd.Run()
+	if werr := os.WriteFile(path, buf.Bytes(), 0o644); werr != nil {
+		return nil, werr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("go %s: %w (output in %s)", strings.Join(args, " "), err, path)
+	}
+	fmt.Fprintf(os.Stderr, "(%s)\n", time.Since(start).Round(time.Second))
+	return parse(buf.Bytes()), nil
+}
+
+// filteredStderr drops wasmbrowsertest's noise about DevTools events.
+type filteredStderr struct{}
+
+func (filteredStderr) Write(p []byte) (int, error) {
+	for _, line := range strings.SplitAfter(string(p), "\n") {
+		if !strings.Contains(line, "could not unmarshal event") {
+			os.Stderr.WriteString(line)
+		}
+	}
+	return len(p), nil
+}
+
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
+
+func parse(out []byte) map[string]result {
+	res := map[string]result{}
+	pkg := ""
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
+			pkg = strings.TrimPrefix(p, "lightdas/")
+			continue
+		}
+		m := benchLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		var r result
+		f := strings.Fields(m[3])
+		for i := 0; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				continue
+			}
+			switch f[i+1] {
+			case "ns/op":
+				r.nsPerOp = v
+			case "B/op":
+				r.bytesPerOp = v
+			case "allocs/op":
+				r.allocsPerOp = v
+			}
+		}
+		res[pkg+"."+strings.TrimPrefix(m[1], "Benchmark")] = r
+	}
+	return res
+}
+
+// verifierWasmSize builds the verify-only wasm program and returns its raw
+// and gzip sizes.
+func verifierWasmSize(dir string) (raw, gz int, err error) {
+	path := filepath.Join(dir, "verifyonly.wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", path, "./internal/tools/verifyonly")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return 0, 0, fmt.Errorf("building verifyonly.wasm: %w", err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	var zb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&zb, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	return len(b), zb.Len(), nil
+}
+
+// reference names the sub-benchmarks that run a reference implementation
+// on the same inputs as the "lightdas" sub-benchmark beside them.
+var references = []string{"go-eth-kzg"}
+
+func writeReport(w io.Writer, native, wasm map[string]result, raw, gz int) {
+	fmt.Fprintf(w, "\n## Benchmarks (%s)\n\n", time.Now().UTC().Format("2006-01-02"))
+	fmt.Fprintln(w, "| benchmark | native | wasm | wasm / native | native B/op | native allocs/op |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+	for _, name := range sortedKeys(native, wasm) {
+		n, hasN := native[name]
+		m, hasW := wasm[name]
+		ratio := ""
+		if hasN && hasW && n.nsPerOp > 0 {
+			ratio = fmt.Sprintf("%.1fx", m.nsPerOp/n.nsPerOp)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", name, dur(n.nsPerOp, hasN), dur(m.nsPerOp, hasW), ratio,
+			num(n.bytesPerOp, hasN), num(n.allocsPerOp, hasN))
+	}
+
+	fmt.Fprint(w, "\n### lightdas against the reference, same inputs, same run\n\n")
+	fmt.Fprintln(w, "| benchmark | platform | lightdas | reference | lightdas / reference |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|")
+	for _, set := range []struct {
+		platform string
+		res      map[string]result
+	}{{"native", native}, {"wasm", wasm}} {
+		for _, name := range sortedKeys(set.res) {
+			base, ok := strings.CutSuffix(name, "/lightdas")
+			if !ok {
+				continue
+			}
+			for _, ref := range references {
+				r, ok := set.res[base+"/"+ref]
+				if !ok || r.nsPerOp == 0 {
+					continue
+				}
+				l := set.res[name]
+				fmt.Fprintf(w, "| %s | %s | %s | %s (%s) | %.2fx |\n", base, set.platform,
+					dur(l.nsPerOp, true), dur(r.nsPerOp, true), ref, l.nsPerOp/r.nsPerOp)
+			}
+		}
+	}
+	fmt.Fprintf(w, "\n### Verify-only wasm program\n\n%.2f MB raw, %.2f MB gzip (`GOOS=js GOARCH=wasm go build -trimpath -ldflags=\"-s -w\" ./internal/tools/verifyonly`)\n",
+		float64(raw)/1e6, float64(gz)/1e6)
+}
+
+func sortedKeys(ms ...map[string]result) []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, m := range ms {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func dur(ns float64, ok bool) string {
+	if !ok {
+		return "–"
+	}
+	switch {
+	case ns >= 1e9:
+		return fmt.Sprintf("%.2f s", ns/1e9)
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	default:
+		return fmt.Sprintf("%.0f ns", ns)
+	}
+}
+
+func num(v float64, ok bool) string {
+	if !ok {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
+}
