@@ -1,19 +1,16 @@
 package erasure
 
 import (
-	"encoding/hex"
 	"errors"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/consensys/gnark-crypto/ecc/bls12-381/fr"
-	"gopkg.in/yaml.v3"
+
+	"lightdas/internal/vectors"
 )
 
 // heavy is false under wasm (10-20x slower): tests then run fewer iterations
@@ -125,81 +122,15 @@ func evalPoly(coeffs []fr.Element, x *fr.Element) fr.Element {
 	return acc
 }
 
-// --- official vectors -----------------------------------------------------
+// --- official vectors (lightdas/internal/vectors) -------------------------
 
-// vectorsDir returns the directory of the official EIP-7594 test vectors:
-// $LIGHTDAS_KZG_VECTORS, or ../shared/testdata/kzg relative to the module
-// root (found by walking up to go.mod, which works natively and under
-// wasmbrowsertest, whose file system is relative to the package directory).
-func vectorsDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("LIGHTDAS_KZG_VECTORS")
-	if dir == "" {
-		dir = filepath.Join("..", "shared", "testdata", "kzg")
-	}
-	if filepath.IsAbs(dir) {
-		return dir
-	}
-	return filepath.Join(moduleRoot(t), dir)
-}
-
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-	}
-}
-
-type vectorCase[T any] struct {
-	Name string
-	Data T
-}
-
-// loadVectors decodes every <function>/<case>/data.yaml. It fails when no
-// case is found, so a misplaced vector directory cannot pass silently.
-func loadVectors[T any](t *testing.T, function string) []vectorCase[T] {
-	t.Helper()
-	root := filepath.Join(vectorsDir(t), function)
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		t.Fatalf("reading vectors for %s: %v", function, err)
-	}
-	var cases []vectorCase[T]
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		raw, err := os.ReadFile(filepath.Join(root, e.Name(), "data.yaml"))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			t.Fatalf("reading %s/%s: %v", function, e.Name(), err)
-		}
-		var data T
-		if err := yaml.Unmarshal(raw, &data); err != nil {
-			t.Fatalf("decoding %s/%s: %v", function, e.Name(), err)
-		}
-		cases = append(cases, vectorCase[T]{Name: e.Name(), Data: data})
-	}
-	if len(cases) == 0 {
-		t.Fatalf("no test vectors in %s", root)
-	}
-	return cases
+func loadVectors[T any](t testing.TB, function string) []vectors.Case[T] {
+	return vectors.Load[T](t, function)
 }
 
 func decodeHex(t testing.TB, s string) []byte {
 	t.Helper()
-	b, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
+	b, err := vectors.Hex(s)
 	if err != nil {
 		t.Fatalf("bad hex %.20q...: %v", s, err)
 	}
