@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -79,6 +80,7 @@ type Syncer struct {
 	changed  chan struct{} // closed and replaced whenever the head moves
 	runCtx   context.Context
 	announce chan announcement
+	subs     map[*subToken]string // running head subscriptions, by peer id
 
 	target *target // owned by the step holder
 }
@@ -113,6 +115,7 @@ func NewSyncer(cfg SyncerConfig) (*Syncer, error) {
 		banned:   map[string]error{},
 		changed:  make(chan struct{}),
 		announce: make(chan announcement, 16),
+		subs:     map[*subToken]string{},
 	}, nil
 }
 
@@ -125,6 +128,45 @@ func (s *Syncer) AddPeer(p Peer) {
 	if ctx != nil {
 		go s.subscribe(ctx, p)
 	}
+}
+
+// RemovePeer stops using the peers with this id (when a transport drops
+// the connection) and ends their head subscriptions. A ban on the id
+// stays, so a peer that reconnects after lying is still not asked. It
+// reports whether such a peer was known.
+func (s *Syncer) RemovePeer(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.peers)
+	s.peers = slices.DeleteFunc(s.peers, func(p Peer) bool { return p.ID() == id })
+	for tok, pid := range s.subs {
+		if pid == id {
+			tok.cancel()
+			delete(s.subs, tok)
+		}
+	}
+	return len(s.peers) < n
+}
+
+// subToken lets RemovePeer end one running subscription.
+type subToken struct{ cancel context.CancelFunc }
+
+// trackSub registers a subscription about to start, unless its peer was
+// removed meanwhile.
+func (s *Syncer) trackSub(id string, tok *subToken) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !slices.ContainsFunc(s.peers, func(p Peer) bool { return p.ID() == id }) {
+		return false
+	}
+	s.subs[tok] = id
+	return true
+}
+
+func (s *Syncer) untrackSub(tok *subToken) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.subs, tok)
 }
 
 // Banned returns the peers the syncer stopped using, with the reason.
@@ -419,8 +461,16 @@ func (s *Syncer) Run(ctx context.Context) error {
 }
 
 // subscribe forwards a peer's announced heads to Run, resubscribing after
-// PollInterval when the subscription ends.
+// PollInterval when the subscription ends, until Run ends or the peer is
+// removed.
 func (s *Syncer) subscribe(ctx context.Context, p Peer) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tok := &subToken{cancel: cancel}
+	if !s.trackSub(p.ID(), tok) {
+		return
+	}
+	defer s.untrackSub(tok)
 	for ctx.Err() == nil {
 		if s.isBanned(p.ID()) {
 			return
