@@ -1,0 +1,256 @@
+package das
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"lightdas/headers"
+	"lightdas/p2p"
+)
+
+// ServerConfig configures a Server; zero fields take the defaults.
+type ServerConfig struct {
+	// RequestTimeout bounds one exchange (reading the request, writing
+	// the response). Default 10 s.
+	RequestTimeout time.Duration
+	// MaxStreams caps the streams served at once; MaxStreamsPerPeer the
+	// streams of one peer. Streams beyond a cap are reset at once.
+	// Defaults 64 and 8.
+	MaxStreams        int
+	MaxStreamsPerPeer int
+	// CellsPerSecond and Burst are each peer's token bucket, counted in
+	// requested cells: a request costs its cell count, and one that does
+	// not fit is answered ResponseRateLimited. Defaults 1024 and 2048.
+	CellsPerSecond float64
+	Burst          int
+	// Misbehavior, when set, makes the server lie (tests and devnets).
+	Misbehavior *Misbehavior
+}
+
+// Misbehavior hooks into a server's answers to simulate adversaries. Nil
+// fields behave honestly.
+type Misbehavior struct {
+	// Withhold reports the cells the server pretends not to have.
+	Withhold func(height uint64, c Coord) bool
+	// Tamper edits a response before it is encoded: corrupt cells or
+	// proofs, answer other or more cells, change the status.
+	Tamper func(q *Request, r *Response)
+	// Send replaces writing the encoded response frame (u32 length ||
+	// message) to the stream: stall, write part of it, reset. The server
+	// closes the stream after Send returns nil and resets it otherwise.
+	Send func(st p2p.Stream, frame []byte) error
+}
+
+func (c *ServerConfig) defaults() {
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 10 * time.Second
+	}
+	if c.MaxStreams <= 0 {
+		c.MaxStreams = 64
+	}
+	if c.MaxStreamsPerPeer <= 0 {
+		c.MaxStreamsPerPeer = 8
+	}
+	if c.CellsPerSecond <= 0 {
+		c.CellsPerSecond = 1024
+	}
+	if c.Burst <= 0 {
+		c.Burst = 2048
+	}
+}
+
+// Server answers sample requests from a BlockStore.
+type Server struct {
+	chainID string
+	store   BlockStore
+	cfg     ServerConfig
+
+	mu      sync.Mutex
+	streams int
+	perPeer map[p2p.PeerID]int
+	buckets map[p2p.PeerID]*bucket
+	served  uint64 // cells answered found
+}
+
+// NewServer returns a server of chainID's sample protocol.
+func NewServer(chainID string, store BlockStore, cfg ServerConfig) (*Server, error) {
+	if err := headers.ValidateChainID(chainID); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if store == nil {
+		return nil, fmt.Errorf("%w: nil block store", ErrConfig)
+	}
+	cfg.defaults()
+	return &Server{
+		chainID: chainID,
+		store:   store,
+		cfg:     cfg,
+		perPeer: map[p2p.PeerID]int{},
+		buckets: map[p2p.PeerID]*bucket{},
+	}, nil
+}
+
+// Protocol is the protocol id the server answers.
+func (s *Server) Protocol() p2p.ProtocolID { return ProtocolID(s.chainID) }
+
+// Register serves the protocol on h (replacing any handler).
+func (s *Server) Register(h p2p.Host) { h.SetStreamHandler(s.Protocol(), s.HandleStream) }
+
+// CellsServed counts the cells answered as found so far.
+func (s *Server) CellsServed() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.served
+}
+
+// HandleStream serves one incoming stream: one framed request, one framed
+// response. It owns the stream.
+func (s *Server) HandleStream(st p2p.Stream) {
+	peer := st.RemotePeer()
+	if !s.acquire(peer) {
+		st.Reset()
+		return
+	}
+	defer s.release(peer)
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	if err := st.SetDeadline(deadline); err != nil {
+		st.Reset()
+		return
+	}
+	reqMsg, err := readFrame(st, MaxRequestSize)
+	if err != nil {
+		st.Reset()
+		return
+	}
+	var resp *Response
+	q, err := DecodeRequest(reqMsg)
+	if err != nil {
+		resp = &Response{Status: ResponseBadRequest}
+	} else {
+		resp = s.Respond(ctx, peer, q)
+	}
+	if mb := s.cfg.Misbehavior; mb != nil && mb.Tamper != nil && q != nil {
+		mb.Tamper(q, resp)
+	}
+	msg, err := resp.Encode()
+	if err != nil {
+		st.Reset()
+		return
+	}
+	buf := frame(msg)
+	if mb := s.cfg.Misbehavior; mb != nil && mb.Send != nil {
+		err = mb.Send(st, buf)
+	} else {
+		_, err = st.Write(buf)
+	}
+	if err != nil {
+		st.Reset()
+		return
+	}
+	st.Close()
+}
+
+// Respond computes the answer to a decoded request from peer, applying the
+// rate limit and the Withhold hook (not Tamper or Send, which act on the
+// stream path).
+func (s *Server) Respond(ctx context.Context, peer p2p.PeerID, q *Request) *Response {
+	r := &Response{Height: q.Height, Hash: q.Hash}
+	if !s.allow(peer, len(q.Cells)) {
+		r.Status = ResponseRateLimited
+		return r
+	}
+	k, err := s.store.K(ctx, q.Height, q.Hash)
+	if err != nil {
+		r.Status = ResponseUnknownBlock
+		return r
+	}
+	for _, c := range q.Cells {
+		if c.Row >= 2*k {
+			r.Status = ResponseBadRequest
+			return r
+		}
+	}
+	r.Entries = make([]Entry, len(q.Cells))
+	found := 0
+	for i, c := range q.Cells {
+		e := &r.Entries[i]
+		e.Coord = c
+		if mb := s.cfg.Misbehavior; mb != nil && mb.Withhold != nil && mb.Withhold(q.Height, c) {
+			continue
+		}
+		cell, proof, err := s.store.Sample(ctx, q.Height, q.Hash, c.Row, c.Col)
+		switch {
+		case err == nil:
+			e.Found, e.Cell, e.Proof = true, cell, proof
+			found++
+		case errors.Is(err, ErrUnknownBlock):
+			// Pruned between K and Sample: answer consistently.
+			return &Response{Status: ResponseUnknownBlock, Height: q.Height, Hash: q.Hash}
+		}
+	}
+	s.mu.Lock()
+	s.served += uint64(found)
+	s.mu.Unlock()
+	return r
+}
+
+func (s *Server) acquire(peer p2p.PeerID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.streams >= s.cfg.MaxStreams || s.perPeer[peer] >= s.cfg.MaxStreamsPerPeer {
+		return false
+	}
+	s.streams++
+	s.perPeer[peer]++
+	return true
+}
+
+func (s *Server) release(peer p2p.PeerID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.streams--
+	if s.perPeer[peer]--; s.perPeer[peer] <= 0 {
+		delete(s.perPeer, peer)
+	}
+}
+
+// bucket is a token bucket of cells.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// maxBuckets bounds the rate limiter's memory: beyond it, buckets that
+// have refilled completely (idle peers) are dropped.
+const maxBuckets = 4096
+
+func (s *Server) allow(peer p2p.PeerID, cells int) bool {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	burst := float64(s.cfg.Burst)
+	b := s.buckets[peer]
+	if b == nil {
+		if len(s.buckets) >= maxBuckets {
+			for id, o := range s.buckets {
+				if o.tokens+now.Sub(o.last).Seconds()*s.cfg.CellsPerSecond >= burst {
+					delete(s.buckets, id)
+				}
+			}
+		}
+		b = &bucket{tokens: burst, last: now}
+		s.buckets[peer] = b
+	}
+	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*s.cfg.CellsPerSecond)
+	b.last = now
+	if b.tokens < float64(cells) {
+		return false
+	}
+	b.tokens -= float64(cells)
+	return true
+}
