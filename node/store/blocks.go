@@ -1,0 +1,232 @@
+//go:build !js
+
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lightdas/das"
+	"lightdas/headers"
+	"lightdas/kzg"
+)
+
+// BlockStore is a persistent das.BlockStore of whole extended blocks, one
+// value per row.
+type BlockStore struct{ db *DB }
+
+var _ das.BlockStore = (*BlockStore)(nil)
+
+// Put stores an extended block under its height and header hash, replacing
+// a block stored under the same pair, in one transaction. With
+// Options.KeepBlocks it also prunes older blocks in that transaction.
+func (s *BlockStore) Put(height uint64, hash headers.Hash, b *kzg.ExtendedBlock) error {
+	if b == nil || !validK(b.K) || len(b.Cells) != 2*b.K || len(b.Proofs) != 2*b.K || len(b.Commitments) != 2*b.K {
+		return fmt.Errorf("%w: not a whole extended block", das.ErrConfig)
+	}
+	meta := encodeBlockMeta(b)
+	rows := make([][]byte, 2*b.K)
+	for r := range rows {
+		rows[r] = encodeRow(&b.Cells[r], &b.Proofs[r])
+	}
+	return s.db.update(func(tx *bolt.Tx) error {
+		if err := deleteBlock(tx, blockKey(height, hash)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketBlocks).Put(blockKey(height, hash), meta); err != nil {
+			return err
+		}
+		rb := tx.Bucket(bucketRows)
+		for r, v := range rows {
+			if err := rb.Put(rowKey(height, hash, r), v); err != nil {
+				return err
+			}
+		}
+		if keep := s.db.opts.KeepBlocks; keep > 0 && height >= keep {
+			return pruneBlocks(tx, height-keep+1)
+		}
+		return nil
+	})
+}
+
+// deleteBlock removes a block's record and every row stored under its key
+// (rows are found by prefix, so a damaged record cannot strand them).
+func deleteBlock(tx *bolt.Tx, key []byte) error {
+	if err := tx.Bucket(bucketBlocks).Delete(key); err != nil {
+		return err
+	}
+	c := tx.Bucket(bucketRows).Cursor()
+	var rows [][]byte
+	for k, _ := c.Seek(key); k != nil && bytes.HasPrefix(k, key); k, _ = c.Next() {
+		rows = append(rows, bytes.Clone(k))
+	}
+	for _, k := range rows {
+		if err := tx.Bucket(bucketRows).Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Prune deletes the blocks below height in one transaction.
+func (s *BlockStore) Prune(below uint64) error {
+	return s.db.update(func(tx *bolt.Tx) error { return pruneBlocks(tx, below) })
+}
+
+func pruneBlocks(tx *bolt.Tx, below uint64) error {
+	c := tx.Bucket(bucketBlocks).Cursor()
+	var keys [][]byte
+	for k, _ := c.First(); k != nil && len(k) >= heightSize && binary.BigEndian.Uint64(k) < below; k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		if err := deleteBlock(tx, k); err != nil {
+			return err
+		}
+	}
+	// Rows whose block record is gone (none unless the file was damaged).
+	rc := tx.Bucket(bucketRows).Cursor()
+	var rows [][]byte
+	for k, _ := rc.First(); k != nil && len(k) >= heightSize && binary.BigEndian.Uint64(k) < below; k, _ = rc.Next() {
+		rows = append(rows, bytes.Clone(k))
+	}
+	for _, k := range rows {
+		if err := tx.Bucket(bucketRows).Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// meta reads a block's record.
+func (s *BlockStore) meta(tx *bolt.Tx, height uint64, hash headers.Hash) (int, []kzg.Commitment, error) {
+	key := blockKey(height, hash)
+	v := tx.Bucket(bucketBlocks).Get(key)
+	if v == nil {
+		return 0, nil, fmt.Errorf("%w: height %d, hash %s", das.ErrUnknownBlock, height, hash)
+	}
+	k, cs, err := decodeBlockMeta(v)
+	if err != nil {
+		return 0, nil, corrupt(string(bucketBlocks), key, err)
+	}
+	return k, cs, nil
+}
+
+// row reads a checked row record; the bytes are valid inside tx only.
+func (s *BlockStore) row(tx *bolt.Tx, height uint64, hash headers.Hash, r int) ([]byte, error) {
+	key := rowKey(height, hash, r)
+	v := tx.Bucket(bucketRows).Get(key)
+	if v == nil {
+		return nil, corrupt(string(bucketRows), key, fmt.Errorf("%w: row %d missing", das.ErrCellNotFound, r))
+	}
+	if err := checkRow(v); err != nil {
+		return nil, corrupt(string(bucketRows), key, err)
+	}
+	return v, nil
+}
+
+// K implements das.BlockStore.
+func (s *BlockStore) K(ctx context.Context, height uint64, hash headers.Hash) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var k int
+	err := s.db.view(func(tx *bolt.Tx) error {
+		var err error
+		k, _, err = s.meta(tx, height, hash)
+		return err
+	})
+	return k, err
+}
+
+// Sample implements das.BlockStore. It reads one row.
+func (s *BlockStore) Sample(ctx context.Context, height uint64, hash headers.Hash, row, col int) (kzg.Cell, kzg.Proof, error) {
+	if err := ctx.Err(); err != nil {
+		return kzg.Cell{}, kzg.Proof{}, err
+	}
+	var cell kzg.Cell
+	var proof kzg.Proof
+	err := s.db.view(func(tx *bolt.Tx) error {
+		k, _, err := s.meta(tx, height, hash)
+		if err != nil {
+			return err
+		}
+		if row < 0 || row >= 2*k || col < 0 || col >= kzg.CellsPerRow {
+			return fmt.Errorf("%w: cell (%d, %d) of a %d-row block", das.ErrCoordinate, row, col, 2*k)
+		}
+		v, err := s.row(tx, height, hash, row)
+		if err != nil {
+			return err
+		}
+		if cell, proof, err = rowCell(v, col); err != nil {
+			return corrupt(string(bucketRows), rowKey(height, hash, row), err)
+		}
+		return nil
+	})
+	return cell, proof, err
+}
+
+// Block reads a whole extended block back.
+func (s *BlockStore) Block(ctx context.Context, height uint64, hash headers.Hash) (*kzg.ExtendedBlock, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var b *kzg.ExtendedBlock
+	err := s.db.view(func(tx *bolt.Tx) error {
+		k, cs, err := s.meta(tx, height, hash)
+		if err != nil {
+			return err
+		}
+		out := &kzg.ExtendedBlock{
+			K:           k,
+			Commitments: cs,
+			Cells:       make([][kzg.CellsPerRow]kzg.Cell, 2*k),
+			Proofs:      make([][kzg.CellsPerRow]kzg.Proof, 2*k),
+		}
+		for r := range 2 * k {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			v, err := s.row(tx, height, hash, r)
+			if err != nil {
+				return err
+			}
+			cells, proofs, err := decodeRow(v)
+			if err != nil {
+				return corrupt(string(bucketRows), rowKey(height, hash, r), err)
+			}
+			out.Cells[r], out.Proofs[r] = *cells, *proofs
+		}
+		b = out
+		return nil
+	})
+	return b, err
+}
+
+// Heights lists the stored blocks' heights and header hashes, ascending.
+func (s *BlockStore) Heights(ctx context.Context) ([]BlockID, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var ids []BlockID
+	err := s.db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBlocks).ForEach(func(k, _ []byte) error {
+			if len(k) != blockKeySize {
+				return corrupt(string(bucketBlocks), k, malformed("key of %d bytes", len(k)))
+			}
+			ids = append(ids, BlockID{Height: binary.BigEndian.Uint64(k), Hash: headers.Hash(k[heightSize:])})
+			return nil
+		})
+	})
+	return ids, err
+}
+
+// BlockID names a stored block.
+type BlockID struct {
+	Height uint64
+	Hash   headers.Hash
+}
