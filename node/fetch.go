@@ -1,0 +1,212 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"lightdas/headers"
+	"lightdas/kzg"
+	"lightdas/p2p"
+)
+
+// blockFetcher completes extended blocks from peers over the rows
+// protocol, trusting nothing but the header: every row is verified against
+// the header's k commitments before it counts.
+type blockFetcher struct {
+	host        p2p.Host
+	proto       p2p.ProtocolID
+	verifier    *kzg.Verifier
+	prover      func() (*kzg.Prover, error) // built on first recovery
+	timeout     time.Duration               // one row request
+	concurrency int
+	banFor      time.Duration
+	// onPenalty is called from the fetch workers, concurrently.
+	onPenalty func(peer p2p.PeerID, height uint64, err error, until time.Time)
+
+	mu     sync.Mutex
+	banned map[p2p.PeerID]time.Time // served bad rows
+	skip   map[p2p.PeerID]time.Time // do not serve the protocol
+}
+
+func newBlockFetcher(host p2p.Host, chainID string, v *kzg.Verifier, prover func() (*kzg.Prover, error)) *blockFetcher {
+	return &blockFetcher{host: host, proto: RowsProtocolID(chainID), verifier: v, prover: prover,
+		timeout: 10 * time.Second, concurrency: 4, banFor: 10 * time.Minute,
+		banned: map[p2p.PeerID]time.Time{}, skip: map[p2p.PeerID]time.Time{}}
+}
+
+// candidates are the connected peers worth asking, in random order.
+func (f *blockFetcher) candidates() []p2p.PeerID {
+	now := time.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []p2p.PeerID
+	for _, p := range f.host.Peers() {
+		if now.Before(f.banned[p]) || now.Before(f.skip[p]) {
+			continue
+		}
+		out = append(out, p)
+	}
+	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// Banned lists the peers banned for bad rows, with the end of the ban.
+func (f *blockFetcher) Banned() map[p2p.PeerID]time.Time {
+	now := time.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[p2p.PeerID]time.Time{}
+	for p, t := range f.banned {
+		if now.Before(t) {
+			out[p] = t
+		}
+	}
+	return out
+}
+
+func (f *blockFetcher) ban(p p2p.PeerID, height uint64, err error) {
+	until := time.Now().Add(f.banFor)
+	f.mu.Lock()
+	f.banned[p] = until
+	f.mu.Unlock()
+	if f.onPenalty != nil {
+		f.onPenalty(p, height, err, until)
+	}
+}
+
+// fetch returns the verified extended block of h, or an error wrapping
+// ErrBlockUnavailable naming the rows no peer served. Rows are spread over
+// the candidates (row r starts at candidate r mod n) and asked elsewhere
+// when a peer fails them.
+func (f *blockFetcher) fetch(ctx context.Context, h *headers.Header) (*kzg.ExtendedBlock, error) {
+	k := h.K()
+	originals := make([]kzg.Commitment, k)
+	for i, c := range h.Commitments {
+		originals[i] = kzg.Commitment(c)
+		// A signed header with a commitment that is not a G1 point can
+		// never verify: refuse it before blaming any peer for its rows.
+		if _, err := originals[i].Point(); err != nil {
+			return nil, fmt.Errorf("node: height %d: header commitment %d: %w", h.Height, i, err)
+		}
+	}
+	peers := f.candidates()
+	if len(peers) == 0 {
+		return nil, fmt.Errorf("%w: height %d: no peers", ErrBlockUnavailable, h.Height)
+	}
+	cells := make([][kzg.CellsPerRow]kzg.Cell, 2*k)
+	proofs := make([][kzg.CellsPerRow]kzg.Proof, 2*k)
+	have := make([]bool, 2*k)
+
+	rows := make(chan int, 2*k)
+	for r := range 2 * k {
+		rows <- r
+	}
+	close(rows)
+	var wg sync.WaitGroup
+	for range min(f.concurrency, 2*k) {
+		wg.Go(func() {
+			for r := range rows {
+				if ctx.Err() != nil {
+					return
+				}
+				c, p, ok := f.fetchRow(ctx, h, originals, r, peers)
+				if ok {
+					cells[r], proofs[r], have[r] = *c, *p, true
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var missing []int
+	for r, ok := range have {
+		if !ok {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) == 0 {
+		cs, err := kzg.ExtendCommitments(originals)
+		if err != nil {
+			return nil, fmt.Errorf("node: height %d: %w", h.Height, err)
+		}
+		return &kzg.ExtendedBlock{K: k, Commitments: cs, Cells: cells, Proofs: proofs}, nil
+	}
+	if slices.ContainsFunc(missing, func(r int) bool { return r < k }) {
+		return nil, fmt.Errorf("%w: height %d: rows %v not served by any of %d peers", ErrBlockUnavailable, h.Height, missing, len(peers))
+	}
+	return f.rebuild(h, originals, cells[:k])
+}
+
+// rebuild re-encodes the block from its k verified original rows (the
+// first 64 cells of an original row are its blob) and checks that the
+// commitments come out as the header's.
+func (f *blockFetcher) rebuild(h *headers.Header, originals []kzg.Commitment, rows [][kzg.CellsPerRow]kzg.Cell) (*kzg.ExtendedBlock, error) {
+	prover, err := f.prover()
+	if err != nil {
+		return nil, fmt.Errorf("node: height %d: recovery needs the prover: %w", h.Height, err)
+	}
+	blobs := make([]kzg.Blob, len(rows))
+	for i := range rows {
+		for c := range kzg.FieldElementsPerBlob / kzg.FieldElementsPerCell {
+			copy(blobs[i][c*kzg.BytesPerCell:], rows[i][c][:])
+		}
+	}
+	eb, err := prover.ExtendBlock(blobs)
+	if err != nil {
+		return nil, fmt.Errorf("node: height %d: re-encoding: %w", h.Height, err)
+	}
+	if eb.K != len(originals) || !slices.Equal(eb.Commitments[:eb.K], originals) {
+		return nil, fmt.Errorf("%w: height %d: re-encoded commitments differ from the header's", ErrBlockUnavailable, h.Height)
+	}
+	return eb, nil
+}
+
+// fetchRow asks the peers in turn, starting at row mod n, until one serves
+// row r and it verifies.
+func (f *blockFetcher) fetchRow(ctx context.Context, h *headers.Header, originals []kzg.Commitment, r int, peers []p2p.PeerID) (*[kzg.CellsPerRow]kzg.Cell, *[kzg.CellsPerRow]kzg.Proof, bool) {
+	q := &RowRequest{Height: h.Height, Hash: h.Hash(), Row: r}
+	for i := range peers {
+		p := peers[(r+i)%len(peers)]
+		if f.isBanned(p) {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, f.timeout)
+		resp, err := FetchRow(rctx, f.host, f.proto, p, q)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil, nil, false
+		case errors.Is(err, p2p.ErrProtocolNotSupported):
+			f.mu.Lock()
+			f.skip[p] = time.Now().Add(time.Minute)
+			f.mu.Unlock()
+			continue
+		case errors.Is(err, ErrRowPeer):
+			f.ban(p, h.Height, err)
+			continue
+		case err != nil:
+			continue // transport failure: ask elsewhere
+		case resp.Status != RowOK:
+			continue
+		}
+		if err := VerifyRow(f.verifier, originals, r, resp.Cells, resp.Proofs); err != nil {
+			f.ban(p, h.Height, err)
+			continue
+		}
+		return resp.Cells, resp.Proofs, true
+	}
+	return nil, nil, false
+}
+
+func (f *blockFetcher) isBanned(p p2p.PeerID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return time.Now().Before(f.banned[p])
+}
