@@ -9,8 +9,6 @@ WBT_VERSION := v0.11.0
 
 # Packages whose tests also run as GOOS=js GOARCH=wasm in headless Chromium.
 WASM_TEST_PKGS := ./erasure ./kzg ./headers/... ./p2p/... ./das
-# Benchmarks that are also measured in the browser.
-WASM_BENCH := 'NewVerifier|VerifySamples|NewCodec|VerifyCommit'
 
 export PATH := $(BIN):$(PATH)
 

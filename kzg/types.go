@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	bls12381 "github.com/consensys/gnark-crypto/ecc/bls12-381"
-	"github.com/consensys/gnark-crypto/ecc/bls12-381/fp"
 	"github.com/consensys/gnark-crypto/ecc/bls12-381/fr"
 )
 
@@ -164,53 +163,6 @@ const (
 	flagSign       = 0x20 // y is the lexicographically largest root
 	flagMask       = flagCompressed | flagInfinity | flagSign
 )
-
-// decodeG1 decodes a compressed G1 point the way the consensus specs'
-// bytes_to_kzg_commitment / bytes_to_kzg_proof (py_ecc + KeyValidate without
-// the identity rule) do. gnark's G1Affine.SetBytes is not used because it
-// also accepts uncompressed encodings when given more bytes and reports
-// failures as unexported or string-only errors; each failure is mapped here:
-//
-//   - compression flag clear, or infinity flag with the sign flag, or
-//     infinity flag with any other bit set: ErrInvalidPoint
-//     (the only accepted infinity is 0xc0 followed by 47 zero bytes);
-//   - x >= p: ErrInvalidPoint (non-canonical coordinate);
-//   - x^3 + 4 not a square: ErrInvalidPoint (no point on the curve);
-//   - point on the curve outside the order-r subgroup: ErrNotInSubgroup.
-func decodeG1(b *[48]byte) (bls12381.G1Affine, error) {
-	var p bls12381.G1Affine
-	flags := b[0] & flagMask
-	if flags&flagCompressed == 0 {
-		return p, fmt.Errorf("compression flag not set: %w", ErrInvalidPoint)
-	}
-	if flags&flagInfinity != 0 {
-		if flags&flagSign != 0 || b[0]&^flagMask != 0 || !allZero(b[1:]) {
-			return p, fmt.Errorf("non-canonical point at infinity: %w", ErrInvalidPoint)
-		}
-		return p, nil // (0,0) is gnark's point at infinity
-	}
-	var xb [fp.Bytes]byte
-	copy(xb[:], b[:])
-	xb[0] &^= flagMask
-	x, err := fp.BigEndian.Element(&xb)
-	if err != nil {
-		return p, fmt.Errorf("x coordinate not below the field modulus: %w", ErrInvalidPoint)
-	}
-	var y2, y, four fp.Element
-	four.SetUint64(4)
-	y2.Square(&x).Mul(&y2, &x).Add(&y2, &four)
-	if y.Sqrt(&y2) == nil {
-		return p, fmt.Errorf("x is not the abscissa of a curve point: %w", ErrInvalidPoint)
-	}
-	if y.LexicographicallyLargest() != (flags&flagSign != 0) {
-		y.Neg(&y)
-	}
-	p.X, p.Y = x, y
-	if !p.IsInSubGroup() {
-		return bls12381.G1Affine{}, ErrNotInSubgroup
-	}
-	return p, nil
-}
 
 func allZero(b []byte) bool {
 	var acc byte

@@ -9,9 +9,7 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/consensys/gnark-crypto/ecc"
 	bls12381 "github.com/consensys/gnark-crypto/ecc/bls12-381"
-	"github.com/consensys/gnark-crypto/ecc/bls12-381/fp"
 	"github.com/consensys/gnark-crypto/ecc/bls12-381/fr"
 )
 
@@ -34,9 +32,12 @@ type g2Lines = [2][len(bls12381.LoopCounter) - 1]bls12381.LineEvaluationAff
 
 // Verifier checks cell proofs against row commitments. It holds the 64 G1
 // and 2 G2 setup points a verifier needs, their precomputed pairing lines and
-// the coset tables; it is immutable and safe for concurrent use.
+// the coset tables; it is immutable (but for a pool of scratch memory) and
+// safe for concurrent use.
 type Verifier struct {
 	g1 [FieldElementsPerCell]bls12381.G1Affine // [tau^i]_1
+
+	g1Phi [FieldElementsPerCell]bls12381.G1Affine // phi([tau^i]_1)
 
 	// Miller-loop lines of the two fixed G2 points of the check
 	// e(LL, [tau^64]_2) * e(-RL, [1]_2) == 1.
@@ -52,8 +53,9 @@ type Verifier struct {
 
 	// GLV endomorphism of G1: phi(x, y) = (beta x, y) is multiplication by
 	// lambda = z^2 - 1 on G1 (z the BLS parameter). See setChallenge.
-	glvBeta   fp.Element
 	glvLambda fr.Element
+
+	msm msmPool // scratch memory of multi-exponentiations, recycled
 }
 
 // GLV constants (pinned by TestGLVConstants).
@@ -90,12 +92,11 @@ func NewVerifier() (*Verifier, error) {
 	v.inv64.SetUint64(FieldElementsPerCell)
 	v.inv64.Inverse(&v.inv64)
 
-	if _, err := v.glvBeta.SetString("0x" + glvBetaHex); err != nil {
-		return nil, err
-	}
 	if _, err := v.glvLambda.SetString("0x" + glvLambdaHex); err != nil {
 		return nil, err
 	}
+
+	v.phi(v.g1Phi[:], v.g1[:])
 
 	w64inv := rootOfUnity(FieldElementsPerCell)
 	w64inv.Inverse(&w64inv)
@@ -105,6 +106,15 @@ func NewVerifier() (*Verifier, error) {
 		pow.Mul(&pow, &w64inv)
 	}
 	return v, nil
+}
+
+// phi sets dst[i] = phi(src[i]) = (beta x, y), which is [lambda] src[i] on
+// G1 (infinity stays infinity).
+func (v *Verifier) phi(dst, src []bls12381.G1Affine) {
+	for i := range src {
+		fpMul(&dst[i].X, &src[i].X, &g1Beta)
+		dst[i].Y = src[i].Y
+	}
 }
 
 // rootOfUnity returns PRIMITIVE_ROOT_OF_UNITY^((r-1)/n), the spec's
@@ -174,7 +184,7 @@ func (v *Verifier) VerifyCellProofBatch(commitments []Commitment, cellIndices []
 		b.cols[i] = int(cellIndices[i])
 		b.cells[i] = &cells[i]
 	}
-	commitPts, err := b.decode(unique, proofs)
+	commitPts, err := v.decode(b, unique, proofs)
 	if err != nil {
 		return err
 	}
@@ -249,7 +259,7 @@ func (v *Verifier) VerifySamples(commitments []Commitment, samples []Sample) err
 		b.cells[i] = &samples[i].Cell
 		proofs[i] = samples[i].Proof
 	}
-	commitPts, err := b.decode(commitments, proofs)
+	commitPts, err := v.decode(b, commitments, proofs)
 	if err != nil {
 		return err
 	}
@@ -311,7 +321,7 @@ func newBatch(n int) *batch {
 // decompression and subgroup checks dominate the cost of verification, so
 // they are spread over the available CPUs. The reported error is the one of
 // the first bad input in the order commitments, proofs, cells.
-func (b *batch) decode(commitments []Commitment, proofs []Proof) ([]bls12381.G1Affine, error) {
+func (v *Verifier) decode(b *batch, commitments []Commitment, proofs []Proof) ([]bls12381.G1Affine, error) {
 	nc, np := len(commitments), len(proofs)
 	commitPts := make([]bls12381.G1Affine, nc)
 	errs := make([]error, nc+np+len(b.cells))
@@ -393,7 +403,7 @@ func (v *Verifier) setChallenge(b *batch, digest []byte) {
 		var hi fr.Element
 		hi.SetUint64(b.hi[i])
 		b.coef[i].SetUint64(b.lo[i])
-		hi.Mul(&hi, &v.glvLambda)
+		frMul(&hi, &hi, &v.glvLambda)
 		b.coef[i].Add(&b.coef[i], &hi)
 	}
 }
@@ -431,7 +441,7 @@ func (v *Verifier) check(b *batch, commitPts []bls12381.G1Affine, commitScalars 
 		e := &b.evals[i]
 		var t fr.Element
 		for m := range a {
-			t.Mul(&e[m], &b.coef[i])
+			frMul(&t, &e[m], &b.coef[i])
 			a[m].Add(&a[m], &t)
 		}
 	}
@@ -445,51 +455,60 @@ func (v *Verifier) check(b *batch, commitPts []bls12381.G1Affine, commitScalars 
 		scale := v.inv64
 		var t fr.Element
 		for m := range a {
-			t.Mul(&a[m], &scale)
+			frMul(&t, &a[m], &scale)
 			interp[m].Sub(&interp[m], &t) // RL needs -I
-			scale.Mul(&scale, &v.shiftInv[colOf[s]])
+			frMul(&scale, &scale, &v.shiftInv[colOf[s]])
 		}
 	}
 
-	// RL = sum_j s_j C_j - [I(tau)]_1 + sum_i a_i h_i^64 pi_i, as one MSM.
+	// RL = sum_j s_j C_j - [I(tau)]_1 + sum_i a_i h_i^64 pi_i and
+	// LL = sum_i a_i pi_i = sum_i lo_i pi_i + hi_i phi(pi_i), as two MSMs
+	// over the points P and their images phi(P), laid out as
+	// [C, phi(C), G, phi(G), pi, phi(pi)] so that LL's points are the tail.
+	// RL's full scalars s are split as k1 + lambda*k2 (glvSplit), k1 going
+	// to P and k2 to phi(P): every scalar has at most 128 bits.
 	nc := len(commitPts)
-	points := make([]bls12381.G1Affine, 0, nc+FieldElementsPerCell+n)
-	scalars := make([]fr.Element, 0, nc+FieldElementsPerCell+n)
-	points = append(points, commitPts...)
-	scalars = append(scalars, commitScalars...)
-	points = append(points, v.g1[:]...)
-	scalars = append(scalars, interp[:]...)
-	points = append(points, b.proofs...)
+	pts := make([]bls12381.G1Affine, 2*(nc+FieldElementsPerCell+n))
+	copy(pts, commitPts)
+	v.phi(pts[nc:2*nc], commitPts)
+	g := pts[2*nc:]
+	copy(g, v.g1[:])
+	copy(g[FieldElementsPerCell:], v.g1Phi[:])
+	pi := pts[2*nc+2*FieldElementsPerCell:]
+	copy(pi, b.proofs)
+	v.phi(pi[n:], b.proofs)
+
+	rlTerms := newMSMTerms(pts, 128)
+	split := func(i, j int, s *fr.Element) {
+		k1, k2 := glvSplit(s)
+		rlTerms.setScalar(i, k1[:])
+		rlTerms.setScalar(j, k2[:])
+	}
+	for j := range commitScalars {
+		split(j, nc+j, &commitScalars[j])
+	}
+	for m := range interp {
+		split(2*nc+m, 2*nc+FieldElementsPerCell+m, &interp[m])
+	}
 	for i, c := range b.cols {
 		var t fr.Element
-		t.Mul(&b.coef[i], &v.shiftPow[c])
-		scalars = append(scalars, t)
+		frMul(&t, &b.coef[i], &v.shiftPow[c])
+		split(2*nc+2*FieldElementsPerCell+i, 2*nc+2*FieldElementsPerCell+n+i, &t)
 	}
-	// LL = sum_i lo_i pi_i + hi_i phi(pi_i): 2n points, 64-bit scalars.
-	llPoints := make([]bls12381.G1Affine, 2*n)
-	llScalars := make([]fr.Element, 2*n)
-	for i := range b.proofs {
-		llPoints[i] = b.proofs[i]
-		llPoints[n+i] = b.proofs[i]
-		llPoints[n+i].X.Mul(&llPoints[n+i].X, &v.glvBeta)
-		llScalars[i].SetUint64(b.lo[i])
-		llScalars[n+i].SetUint64(b.hi[i])
+	llTerms := newMSMTerms(pi, 64)
+	for i := range n {
+		llTerms.setScalar(i, b.lo[i:i+1])
+		llTerms.setScalar(n+i, b.hi[i:i+1])
 	}
-
-	cfg := ecc.MultiExpConfig{NbTasks: runtime.GOMAXPROCS(0)}
-	var ll, rl bls12381.G1Jac
-	if _, err := rl.MultiExp(points, scalars, cfg); err != nil {
-		return fmt.Errorf("kzg: multi-exponentiation: %w", err)
-	}
-	if _, err := ll.MultiExp(llPoints, llScalars, cfg); err != nil {
-		return fmt.Errorf("kzg: multi-exponentiation: %w", err)
-	}
+	var res [2]bls12381.G1Jac
+	multiExp(res[:], []*msmTerms{rlTerms, llTerms}, runtime.GOMAXPROCS(0), &v.msm)
+	rl, ll := res[0], res[1]
 	rl.Neg(&rl)
-	pts := bls12381.BatchJacobianToAffineG1([]bls12381.G1Jac{ll, rl})
+	pair := bls12381.BatchJacobianToAffineG1([]bls12381.G1Jac{ll, rl})
 	// gnark's fixed-Q Miller loop scales the lines in place by the G1
 	// points' coordinates: give it a copy so v stays immutable.
 	lines := v.lines
-	ok, err := bls12381.PairingCheckFixedQ(pts, lines[:])
+	ok, err := bls12381.PairingCheckFixedQ(pair, lines[:])
 	if err != nil {
 		return fmt.Errorf("kzg: pairing: %w", err)
 	}
@@ -511,7 +530,7 @@ func (v *Verifier) ifftBitReversed(a *[FieldElementsPerCell]fr.Element) {
 				if j == 0 {
 					t = a[start+half]
 				} else {
-					t.Mul(&a[start+j+half], &v.ifftTwiddles[j*step])
+					frMul(&t, &a[start+j+half], &v.ifftTwiddles[j*step])
 				}
 				a[start+j+half].Sub(&a[start+j], &t)
 				a[start+j].Add(&a[start+j], &t)

@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/consensys/gnark-crypto/ecc"
@@ -19,19 +18,6 @@ import (
 
 	"lightdas/erasure"
 )
-
-// go-eth-kzg is the differential reference here (test-only import). Its
-// context takes a while to build, so tests share one.
-var ethContext = sync.OnceValues(goethkzg.NewContext4096Secure)
-
-func ethCtx(t testing.TB) *goethkzg.Context {
-	t.Helper()
-	ctx, err := ethContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ctx
-}
 
 // testBlock is a 2D block built with go-eth-kzg for the original rows and by
 // linearity for the extended ones: row r = sum_i L_i(y_r) row_i, cell by cell
@@ -158,19 +144,18 @@ func randomSamples(b *testBlock, n int, rng *rand.Rand) []Sample {
 // block's explicit commitments of all 2k rows.
 func ethVerify(ctx *goethkzg.Context, b *testBlock, samples []Sample) error {
 	n := len(samples)
-	commitments := make([]goethkzg.KZGCommitment, n)
+	commitments := make([]Commitment, n)
 	indices := make([]uint64, n)
-	cells := make([]*goethkzg.Cell, n)
-	proofs := make([]goethkzg.KZGProof, n)
+	cells := make([]Cell, n)
+	proofs := make([]Proof, n)
 	for i := range samples {
 		s := &samples[i]
-		commitments[i] = goethkzg.KZGCommitment(b.commitments[s.Row])
+		commitments[i] = b.commitments[s.Row]
 		indices[i] = uint64(s.Column)
-		c := goethkzg.Cell(s.Cell)
-		cells[i] = &c
-		proofs[i] = goethkzg.KZGProof(s.Proof)
+		cells[i] = s.Cell
+		proofs[i] = s.Proof
 	}
-	return ctx.VerifyCellKZGProofBatch(commitments, indices, cells, proofs)
+	return ethVerifyCells(ctx, commitments, indices, cells, proofs)
 }
 
 func TestVerifySamplesExtendedRows(t *testing.T) {
@@ -382,19 +367,4 @@ func encodeBlockFixture(commitments []Commitment, samples []Sample) []byte {
 		out = append(out, s.Proof[:]...)
 	}
 	return out
-}
-
-// benchmarkBaselines adds go-eth-kzg's VerifyCellKZGProofBatch on the same
-// 32 cells with their 16 explicit row commitments (the extended ones computed
-// by the fixture's generator) to BenchmarkVerifySamples32.
-func benchmarkBaselines(b *testing.B, fx *blockFixture) {
-	blk := &testBlock{k: fx.k, commitments: fx.commitments}
-	b.Run("go-eth-kzg", func(b *testing.B) {
-		ctx := ethCtx(b) // built only when this sub-benchmark runs
-		for b.Loop() {
-			if err := ethVerify(ctx, blk, fx.samples); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 }

@@ -23,9 +23,9 @@ import (
 
 func main() {
 	var (
-		pkgs      = flag.String("pkgs", "./erasure ./kzg ./headers/...", "packages to benchmark natively")
-		wasmPkgs  = flag.String("wasm-pkgs", "./erasure ./kzg ./headers/...", "packages to benchmark in the browser")
-		wasmBench = flag.String("wasm-bench", "NewVerifier|VerifySamples|NewCodec|RecoverRow|VerifyCommit", "benchmarks to run in the browser")
+		pkgs      = flag.String("pkgs", "./erasure ./kzg ./headers/... ./das", "packages to benchmark natively")
+		wasmPkgs  = flag.String("wasm-pkgs", "./erasure ./kzg ./headers/... ./das", "packages to benchmark in the browser")
+		wasmBench = flag.String("wasm-bench", "NewVerifier|VerifySamples|NewCodec|RecoverRow|VerifyCommit|HeaderToConfidence", "benchmarks to run in the browser")
 		benchtime = flag.String("benchtime", "1s", "go test -benchtime")
 		out       = flag.String("out", "bench-out", "directory for raw outputs and the report")
 	)
@@ -161,9 +161,40 @@ func verifierWasmSize(dir string) (raw, gz int, err error) {
 	return len(b), zb.Len(), nil
 }
 
-// reference names the sub-benchmarks that run a reference implementation
-// on the same inputs as the "lightdas" sub-benchmark beside them.
+// A pair is a sub-benchmark whose name starts with "lightdas" and a sibling
+// (same parent benchmark) whose name starts with one of references, run on
+// the same inputs: "lightdas" vs "go-eth-kzg", or "lightdas-2D" vs
+// "go-eth-kzg-originals".
 var references = []string{"go-eth-kzg"}
+
+// pair is one lightdas / reference comparison on one platform.
+type pair struct {
+	base, ours, ref string // parent benchmark and the two sub-benchmark names
+}
+
+// pairs lists the lightdas / reference pairs of a result set, sorted.
+func pairs(res map[string]result) []pair {
+	var out []pair
+	for _, name := range sortedKeys(res) {
+		i := strings.LastIndex(name, "/")
+		if i < 0 || !strings.HasPrefix(name[i+1:], "lightdas") {
+			continue
+		}
+		base := name[:i]
+		for _, sib := range sortedKeys(res) {
+			j := strings.LastIndex(sib, "/")
+			if j < 0 || sib[:j] != base {
+				continue
+			}
+			for _, ref := range references {
+				if strings.HasPrefix(sib[j+1:], ref) {
+					out = append(out, pair{base, name[i+1:], sib[j+1:]})
+				}
+			}
+		}
+	}
+	return out
+}
 
 func writeReport(w io.Writer, native, wasm map[string]result, raw, gz int) {
 	fmt.Fprintf(w, "\n## Benchmarks (%s)\n\n", time.Now().UTC().Format("2006-01-02"))
@@ -187,20 +218,17 @@ func writeReport(w io.Writer, native, wasm map[string]result, raw, gz int) {
 		platform string
 		res      map[string]result
 	}{{"native", native}, {"wasm", wasm}} {
-		for _, name := range sortedKeys(set.res) {
-			base, ok := strings.CutSuffix(name, "/lightdas")
-			if !ok {
+		for _, p := range pairs(set.res) {
+			l, r := set.res[p.base+"/"+p.ours], set.res[p.base+"/"+p.ref]
+			if l.nsPerOp == 0 || r.nsPerOp == 0 {
 				continue
 			}
-			for _, ref := range references {
-				r, ok := set.res[base+"/"+ref]
-				if !ok || r.nsPerOp == 0 {
-					continue
-				}
-				l := set.res[name]
-				fmt.Fprintf(w, "| %s | %s | %s | %s (%s) | %.2fx |\n", base, set.platform,
-					dur(l.nsPerOp, true), dur(r.nsPerOp, true), ref, l.nsPerOp/r.nsPerOp)
+			ours := dur(l.nsPerOp, true)
+			if p.ours != "lightdas" {
+				ours += " (" + p.ours + ")"
 			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s (%s) | %s |\n", p.base, set.platform,
+				ours, dur(r.nsPerOp, true), p.ref, ratio(l.nsPerOp/r.nsPerOp))
 		}
 	}
 	fmt.Fprintf(w, "\n### Verify-only wasm program\n\n%.2f MB raw, %.2f MB gzip (`GOOS=js GOARCH=wasm go build -trimpath -ldflags=\"-s -w\" ./internal/tools/verifyonly`)\n",
@@ -236,6 +264,15 @@ func dur(ns float64, ok bool) string {
 	default:
 		return fmt.Sprintf("%.0f ns", ns)
 	}
+}
+
+// ratio formats x as "0.56x", or "1/13873" when two decimals would round
+// it to nothing.
+func ratio(x float64) string {
+	if x >= 0.01 {
+		return fmt.Sprintf("%.2fx", x)
+	}
+	return fmt.Sprintf("1/%.0f", 1/x)
 }
 
 func num(v float64, ok bool) string {
