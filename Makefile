@@ -12,12 +12,14 @@ WASM_TEST_PKGS := ./erasure ./kzg ./headers/... ./p2p/... ./das
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all build build-wasm test test-native test-wasm bench fuzz generate run clean tools
+.PHONY: all build build-wasm test test-native test-wasm bench fuzz generate run demo clean tools
 
 all: build
 
+# Compiles every package and puts the lightnative binary in .bin/.
 build:
 	$(GO) build ./...
+	$(GO) build -o $(BIN)/lightnative ./cmd/lightnative
 
 build-wasm:
 	GOOS=js GOARCH=wasm $(GO) build ./...
@@ -51,9 +53,14 @@ bench: $(WBT)
 fuzz:
 	$(GO) run ./internal/tools/fuzzall -time 20s
 
-# Until the devnet exists (node issue), `make run` demonstrates the core:
-# encode a block, sample it, verify, and catch a withholding node.
+# The local devnet on embedded defaults: producing full node on every
+# transport, HTTP API on 127.0.0.1:7780, page on http://127.0.0.1:8080/.
 run:
+	$(GO) run ./cmd/lightnative devnet
+
+# The core without a network: encode a block, sample it, verify, and
+# catch a withholding node.
+demo:
 	$(GO) run ./internal/tools/demo
 
 clean:
