@@ -5,13 +5,15 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"testing"
 
 	"lightdas/headers"
 	"lightdas/headers/headertest"
 	"lightdas/p2p"
-	"testing"
 )
 
 // heightsOf returns the heights of results, failing on a height reported
@@ -306,5 +308,47 @@ func TestSkippedWithoutHeaders(t *testing.T) {
 	}
 	if st := s.Status(); len(st.Failures) != 1 || st.Failures[0].Height != 1 {
 		t.Fatalf("status %+v", st)
+	}
+}
+
+// TestResultsBeforeCheckpoint: WithResults sees every verdict before its
+// height is settled (status and checkpoint), so a node that serves verdicts
+// from its own store never has a settled height without one.
+func TestResultsBeforeCheckpoint(t *testing.T) {
+	ctx := testCtx(t)
+	fx := loadFixture(t, 2)
+	n := newTestNet(t)
+	n.honest(3)
+	chain, store := n.signedChain(repeat(fx, 6)...)
+	var (
+		mu      sync.Mutex
+		stored  = map[uint64]bool{}
+		s       *Sampler
+		ordered = true
+	)
+	s, log := n.sampler(nil, WithHeaders(store), WithResults(func(_ context.Context, r *BlockResult) error {
+		settled := s.Checkpoint().Settled(r.Height)
+		mu.Lock()
+		defer mu.Unlock()
+		stored[r.Height] = true
+		ordered = ordered && !settled
+		return nil
+	}))
+	runSampler(t, ctx, s)
+	if err := s.HeaderVerified(chain.Head().Header); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range log.waitBlocks(ctx, t, 6) {
+		mu.Lock()
+		ok := stored[r.Height]
+		mu.Unlock()
+		if !ok {
+			t.Fatalf("height %d reported before its verdict was stored", r.Height)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !ordered {
+		t.Fatal("a height was settled before its verdict was stored")
 	}
 }

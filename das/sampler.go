@@ -36,6 +36,7 @@ type config struct {
 	banFor          time.Duration
 	source          HeaderSource
 	onEvent         func(Event)
+	onResult        func(context.Context, *BlockResult) error
 }
 
 func defaultConfig() config {
@@ -165,6 +166,15 @@ func WithHeaders(src HeaderSource) Option {
 // and must not block.
 func WithEvents(fn func(Event)) Option {
 	return func(cfg *config) error { cfg.onEvent = fn; return nil }
+}
+
+// WithResults sets where verdicts are persisted. The sampler calls fn with
+// each block's verdict before it marks the height settled and saves the
+// checkpoint, so a settled height always has a stored verdict (a crash in
+// between at worst samples that height once more). An error is reported in
+// Status and does not stop sampling.
+func WithResults(fn func(context.Context, *BlockResult) error) Option {
+	return func(cfg *config) error { cfg.onResult = fn; return nil }
 }
 
 // Sampler samples the blocks of verified headers (see the package
@@ -578,8 +588,15 @@ func (s *Sampler) unschedule(height uint64) {
 	s.signal()
 }
 
-// settle records a verdict, saves the checkpoint, then reports the result.
+// settle persists a verdict (WithResults), records it, saves the
+// checkpoint, then reports the result.
 func (s *Sampler) settle(ctx context.Context, res *BlockResult) {
+	var resultErr error
+	if s.cfg.onResult != nil {
+		if err := s.cfg.onResult(context.WithoutCancel(ctx), res); err != nil {
+			resultErr = fmt.Errorf("das: saving the verdict of height %d: %w", res.Height, err)
+		}
+	}
 	s.saveMu.Lock()
 	s.mu.Lock()
 	delete(s.inflight, res.Height)
@@ -601,7 +618,7 @@ func (s *Sampler) settle(ctx context.Context, res *BlockResult) {
 	s.mu.Unlock()
 	err := s.cps.SaveCheckpoint(context.WithoutCancel(ctx), cp)
 	s.mu.Lock()
-	s.cpErr = err
+	s.cpErr = errors.Join(err, resultErr)
 	s.mu.Unlock()
 	s.saveMu.Unlock()
 	s.signal()

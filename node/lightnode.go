@@ -166,6 +166,9 @@ func (n *LightNode) Start(ctx context.Context) (err error) {
 		das.WithWindow(cfg.Window),
 		das.WithHeaders(n.db.Headers()),
 		das.WithEvents(n.onSamplerEvent),
+		das.WithResults(func(_ context.Context, r *das.BlockResult) error {
+			return n.results.put(api.FromBlockResult(r))
+		}),
 	}
 	if cfg.Blocks > 0 || cfg.Requests > 0 {
 		b, r := cfg.Blocks, cfg.Requests
@@ -223,14 +226,9 @@ func (n *LightNode) Start(ctx context.Context) (err error) {
 	return nil
 }
 
-// onSamplerEvent persists verdicts and fans events out. It runs on the
-// sampler's goroutines, after the checkpoint was saved.
+// onSamplerEvent fans the sampler's events out. It runs on the sampler's
+// goroutines, after the verdict and the checkpoint were saved (WithResults).
 func (n *LightNode) onSamplerEvent(e das.Event) {
-	if r, ok := e.(*das.BlockResult); ok {
-		if err := n.results.put(api.FromBlockResult(r)); err != nil {
-			n.setErr(fmt.Errorf("saving result of height %d: %w", r.Height, err))
-		}
-	}
 	ae, ok := api.FromDASEvent(e)
 	if !ok {
 		return
