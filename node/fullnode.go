@@ -81,9 +81,9 @@ type FullConfig struct {
 // FullNode is a full node: it holds whole extended blocks and serves
 // headers, head announcements, samples, rows and peer exchange.
 type FullNode struct {
-	cfg       FullConfig
-	chainID   string
-	log       *slog.Logger
+	cfg     FullConfig
+	chainID string
+	lifecycle
 	startedAt time.Time
 
 	db       *store.DB
@@ -103,16 +103,11 @@ type FullNode struct {
 	prover     *kzg.Prover
 	proverErr  error
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-
-	mu          sync.Mutex
+	// lifecycle.mu guards the fields below.
 	storedHead  uint64 // highest block stored
 	doneUpTo    uint64 // every height up to here stored or given up
 	stored      int
 	failed      []uint64
-	lastErr     string
-	closed      bool
 	networkHead uint64
 }
 
@@ -147,7 +142,7 @@ func NewFullNode(cfg FullConfig) (*FullNode, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &FullNode{cfg: cfg, chainID: cfg.Genesis.ChainID, log: cfg.Logger.With("node", "full"),
+	return &FullNode{cfg: cfg, chainID: cfg.Genesis.ChainID, lifecycle: lifecycle{log: cfg.Logger.With("node", "full")},
 		events: newHub(), results: newResults(int(cfg.KeepBlocks) * 2)}, nil
 }
 
@@ -438,39 +433,9 @@ func (n *FullNode) complete(ctx context.Context, lb *headers.LightBlock) bool {
 // peerEvents turns host connectivity changes into API events.
 func (n *FullNode) peerEvents(ctx context.Context) { watchPeers(ctx, n.host, n.events) }
 
-func (n *FullNode) setErr(err error) {
-	n.log.Warn("node problem", "err", err)
-	n.mu.Lock()
-	n.lastErr = err.Error()
-	n.mu.Unlock()
-}
-
 // Close stops the node: background work first (bounded by ctx), then the
 // services, the host and the store.
-func (n *FullNode) Close(ctx context.Context) error {
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return nil
-	}
-	n.closed = true
-	n.mu.Unlock()
-	if n.cancel != nil {
-		n.cancel()
-	}
-	done := make(chan struct{})
-	go func() { n.wg.Wait(); close(done) }()
-	var err error
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = fmt.Errorf("node: close: %w", ctx.Err())
-	}
-	if cerr := n.shutdown(); err == nil {
-		err = cerr
-	}
-	return err
-}
+func (n *FullNode) Close(ctx context.Context) error { return n.stop(ctx, n.shutdown) }
 
 // shutdown releases what Start acquired.
 func (n *FullNode) shutdown() error {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"lightdas/das"
@@ -52,9 +51,9 @@ type LightConfig struct {
 
 // LightNode follows the header chain and samples every block.
 type LightNode struct {
-	cfg       LightConfig
-	chainID   string
-	log       *slog.Logger
+	cfg     LightConfig
+	chainID string
+	lifecycle
 	startedAt time.Time
 
 	db      *store.DB
@@ -64,13 +63,6 @@ type LightNode struct {
 	tracker *headers.PeerTracker
 	sampler *das.Sampler
 	events  *hub
-
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-
-	mu      sync.Mutex
-	lastErr string
-	closed  bool
 }
 
 var _ api.Backend = (*LightNode)(nil)
@@ -106,7 +98,7 @@ func NewLightNode(cfg LightConfig) (*LightNode, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &LightNode{cfg: cfg, chainID: cfg.Genesis.ChainID, log: cfg.Logger.With("node", "light"), events: newHub()}, nil
+	return &LightNode{cfg: cfg, chainID: cfg.Genesis.ChainID, lifecycle: lifecycle{log: cfg.Logger.With("node", "light")}, events: newHub()}, nil
 }
 
 // Start opens the stores, starts the host, dials the bootstrap peers
@@ -247,39 +239,9 @@ func (n *LightNode) headerTime(h uint64) time.Time {
 	return lb.Header.Time
 }
 
-func (n *LightNode) setErr(err error) {
-	n.log.Warn("node problem", "err", err)
-	n.mu.Lock()
-	n.lastErr = err.Error()
-	n.mu.Unlock()
-}
-
 // Close stops the node: background work first (bounded by ctx), then the
 // host and the stores.
-func (n *LightNode) Close(ctx context.Context) error {
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return nil
-	}
-	n.closed = true
-	n.mu.Unlock()
-	if n.cancel != nil {
-		n.cancel()
-	}
-	done := make(chan struct{})
-	go func() { n.wg.Wait(); close(done) }()
-	var err error
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = fmt.Errorf("node: close: %w", ctx.Err())
-	}
-	if cerr := n.shutdown(); err == nil {
-		err = cerr
-	}
-	return err
-}
+func (n *LightNode) Close(ctx context.Context) error { return n.stop(ctx, n.shutdown) }
 
 func (n *LightNode) shutdown() error {
 	if n.cancel != nil {
