@@ -179,7 +179,13 @@ func (n *FullNode) Start(ctx context.Context) (err error) {
 		return err
 	}
 	n.headerSv = headers.ServeHeaders(n.host, n.chainID, headers.NewServer(n.db.Headers()))
-	n.samples, err = das.NewServer(n.chainID, n.db.Blocks(), das.ServerConfig{Misbehavior: cfg.Misbehavior})
+	n.samples, err = das.NewServer(n.chainID, n.db.Blocks(), das.ServerConfig{
+		// A full node serves up to ~1000 light clients (libp2phost's
+		// FullNode limits); each asks for a block's cells in one request.
+		// At most 1024 responses of <= 134 KB are in flight: < 140 MB.
+		MaxStreams:  1024,
+		Misbehavior: cfg.Misbehavior,
+	})
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
