@@ -47,8 +47,11 @@ test-wasm: $(WBT)
 	set -o pipefail; GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 40m -exec $(WBT) $(WASM_TEST_PKGS) 2>&1 \
 		| grep -v 'could not unmarshal event'
 
+# Benchmarks natively (-benchtime 1s) and in Chromium, then the light
+# clients against one full node (./node, each workload run once: -benchtime
+# 1x); report in bench-out/report.md.
 bench: $(WBT)
-	$(GO) run ./internal/tools/bench
+	$(GO) run ./internal/tools/bench -load-pkgs ./node -load-bench LightClients
 
 fuzz:
 	$(GO) run ./internal/tools/fuzzall -time 20s

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lightdas/headers"
@@ -62,6 +63,21 @@ func (c *ServerConfig) defaults() {
 	}
 }
 
+// BatchBlockStore is a BlockStore that reads many cells of one block at
+// once. A Server uses Samples when its store has it: a store that checks
+// whole rows (a checksum over a row record) then checks each row once per
+// request instead of once per cell, in one read transaction.
+type BatchBlockStore interface {
+	BlockStore
+	// Samples answers every entry's Coord: Found with the cell and its
+	// proof, or not found (Found false, cell and proof zero) when the
+	// store lacks or cannot read that cell. The coordinates are in the
+	// block (rows below 2k). It returns an error wrapping ErrUnknownBlock
+	// when the block is not stored, and another error for cells it could
+	// not read (the entries it read stay filled).
+	Samples(ctx context.Context, height uint64, hash headers.Hash, entries []Entry) error
+}
+
 // Server answers sample requests from a BlockStore.
 type Server struct {
 	chainID string
@@ -72,7 +88,8 @@ type Server struct {
 	streams int
 	perPeer map[p2p.PeerID]int
 	buckets map[p2p.PeerID]*bucket
-	served  uint64 // cells answered found
+
+	served atomic.Uint64 // cells answered found
 }
 
 // NewServer returns a server of chainID's sample protocol.
@@ -100,11 +117,7 @@ func (s *Server) Protocol() p2p.ProtocolID { return ProtocolID(s.chainID) }
 func (s *Server) Register(h p2p.Host) { h.SetStreamHandler(s.Protocol(), s.HandleStream) }
 
 // CellsServed counts the cells answered as found so far.
-func (s *Server) CellsServed() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.served
-}
+func (s *Server) CellsServed() uint64 { return s.served.Load() }
 
 // HandleStream serves one incoming stream: one framed request, one framed
 // response. It owns the stream.
@@ -176,27 +189,60 @@ func (s *Server) Respond(ctx context.Context, peer p2p.PeerID, q *Request) *Resp
 		}
 	}
 	r.Entries = make([]Entry, len(q.Cells))
-	found := 0
 	for i, c := range q.Cells {
-		e := &r.Entries[i]
-		e.Coord = c
-		if mb := s.cfg.Misbehavior; mb != nil && mb.Withhold != nil && mb.Withhold(q.Height, c) {
+		r.Entries[i].Coord = c
+	}
+	var withhold func(uint64, Coord) bool
+	if mb := s.cfg.Misbehavior; mb != nil {
+		withhold = mb.Withhold
+	}
+	if bs, ok := s.store.(BatchBlockStore); ok {
+		err = bs.Samples(ctx, q.Height, q.Hash, r.Entries)
+		if err != nil && !errors.Is(err, ErrUnknownBlock) {
+			// Cells the store could not read (a damaged record) are
+			// answered not found, the others served, as Sample would
+			// answer cell by cell.
+			err = nil
+		}
+		for i := range r.Entries {
+			if e := &r.Entries[i]; withhold != nil && e.Found && withhold(q.Height, e.Coord) {
+				*e = Entry{Coord: e.Coord}
+			}
+		}
+	} else {
+		err = s.sampleEach(ctx, q, r.Entries, withhold)
+	}
+	if err != nil {
+		// Pruned between K and reading the cells: answer consistently.
+		return &Response{Status: ResponseUnknownBlock, Height: q.Height, Hash: q.Hash}
+	}
+	found := 0
+	for i := range r.Entries {
+		if r.Entries[i].Found {
+			found++
+		}
+	}
+	s.served.Add(uint64(found))
+	return r
+}
+
+// sampleEach fills entries cell by cell from a store without batch reads.
+// It returns an error wrapping ErrUnknownBlock if the block disappears.
+func (s *Server) sampleEach(ctx context.Context, q *Request, entries []Entry, withhold func(uint64, Coord) bool) error {
+	for i := range entries {
+		e := &entries[i]
+		if withhold != nil && withhold(q.Height, e.Coord) {
 			continue
 		}
-		cell, proof, err := s.store.Sample(ctx, q.Height, q.Hash, c.Row, c.Col)
+		cell, proof, err := s.store.Sample(ctx, q.Height, q.Hash, e.Row, e.Col)
 		switch {
 		case err == nil:
 			e.Found, e.Cell, e.Proof = true, cell, proof
-			found++
 		case errors.Is(err, ErrUnknownBlock):
-			// Pruned between K and Sample: answer consistently.
-			return &Response{Status: ResponseUnknownBlock, Height: q.Height, Hash: q.Hash}
+			return err
 		}
 	}
-	s.mu.Lock()
-	s.served += uint64(found)
-	s.mu.Unlock()
-	return r
+	return nil
 }
 
 func (s *Server) acquire(peer p2p.PeerID) bool {

@@ -3,10 +3,12 @@ package das
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"lightdas/headers"
+	"lightdas/kzg"
 	"lightdas/p2p"
 )
 
@@ -247,5 +249,105 @@ func TestNewServerAndSamplerErrors(t *testing.T) {
 	}
 	if got, _ := s.SamplesPerBlock(8); got != 28 {
 		t.Fatalf("samples per 8-row block: %d", got)
+	}
+}
+
+// batchStore is a BatchBlockStore over a MemBlockStore that counts its
+// calls and can drop cells and fail the batch read.
+type batchStore struct {
+	*MemBlockStore
+	batches, singles int
+	lacks            func(Coord) bool // cells Samples answers not found
+	err              error            // returned by Samples after filling the others
+}
+
+func (s *batchStore) Sample(ctx context.Context, height uint64, hash headers.Hash, row, col int) (kzg.Cell, kzg.Proof, error) {
+	s.singles++
+	return s.MemBlockStore.Sample(ctx, height, hash, row, col)
+}
+
+func (s *batchStore) Samples(ctx context.Context, height uint64, hash headers.Hash, entries []Entry) error {
+	s.batches++
+	for i := range entries {
+		e := &entries[i]
+		if s.lacks != nil && s.lacks(e.Coord) {
+			continue
+		}
+		cell, proof, err := s.MemBlockStore.Sample(ctx, height, hash, e.Row, e.Col)
+		if err != nil {
+			return err
+		}
+		e.Found, e.Cell, e.Proof = true, cell, proof
+	}
+	return s.err
+}
+
+// TestServerBatchStore: a store with batch reads answers a request in one
+// Samples call, with the same answers, counts and hooks as cell by cell.
+func TestServerBatchStore(t *testing.T) {
+	fx := loadFixture(t, 2)
+	h := headerFor(fx, 5)
+	cells := []Coord{{0, 0}, {0, 5}, {1, 77}, {3, 126}}
+	odd := func(c Coord) bool { return c.Col%2 == 1 }
+	for _, tc := range []struct {
+		name     string
+		err      error
+		lacks    func(Coord) bool
+		withhold func(uint64, Coord) bool
+		status   ResponseStatus
+		found    []bool
+	}{
+		{name: "all found", status: ResponseOK, found: []bool{true, true, true, true}},
+		{name: "store lacks odd columns", lacks: odd, status: ResponseOK, found: []bool{true, false, false, true}},
+		{name: "withheld odd columns", withhold: func(_ uint64, c Coord) bool { return odd(c) }, status: ResponseOK, found: []bool{true, false, false, true}},
+		{name: "pruned after K", err: fmt.Errorf("gone: %w", ErrUnknownBlock), status: ResponseUnknownBlock},
+		{name: "damaged rows", lacks: odd, err: errors.New("checksum mismatch"), status: ResponseOK, found: []bool{true, false, false, true}},
+		{name: "damaged block", lacks: func(Coord) bool { return true }, err: errors.New("checksum mismatch"), status: ResponseOK, found: []bool{false, false, false, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := &batchStore{MemBlockStore: NewMemBlockStore(), err: tc.err, lacks: tc.lacks}
+			if err := store.Put(h.Height, h.Hash(), fx.block); err != nil {
+				t.Fatal(err)
+			}
+			srv, err := NewServer(testChain, store, ServerConfig{Misbehavior: &Misbehavior{Withhold: tc.withhold}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := &Request{Height: h.Height, Hash: h.Hash(), Cells: cells}
+			r := srv.Respond(context.Background(), "peer", q)
+			if store.batches != 1 || store.singles != 0 {
+				t.Fatalf("%d batch reads and %d cell reads, want 1 and 0", store.batches, store.singles)
+			}
+			if r.Status != tc.status {
+				t.Fatalf("status %v, want %v", r.Status, tc.status)
+			}
+			if tc.status != ResponseOK {
+				if len(r.Entries) != 0 || srv.CellsServed() != 0 {
+					t.Fatalf("%d entries, %d served with status %v", len(r.Entries), srv.CellsServed(), r.Status)
+				}
+				return
+			}
+			if err := r.Match(q); err != nil {
+				t.Fatal(err)
+			}
+			served := 0
+			for i, e := range r.Entries {
+				c := q.Cells[i]
+				switch {
+				case e.Found != tc.found[i]:
+					t.Fatalf("entry %d found %v, want %v", i, e.Found, tc.found[i])
+				case e.Found && (e.Cell != fx.block.Cells[c.Row][c.Col] || e.Proof != fx.block.Proofs[c.Row][c.Col]):
+					t.Fatalf("entry %d: wrong cell or proof", i)
+				case !e.Found && (e.Cell != kzg.Cell{} || e.Proof != kzg.Proof{}):
+					t.Fatalf("entry %d not found but carries a cell", i)
+				}
+				if e.Found {
+					served++
+				}
+			}
+			if srv.CellsServed() != uint64(served) {
+				t.Fatalf("served %d, want %d", srv.CellsServed(), served)
+			}
+		})
 	}
 }

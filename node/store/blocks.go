@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,7 +20,7 @@ import (
 // value per row.
 type BlockStore struct{ db *DB }
 
-var _ das.BlockStore = (*BlockStore)(nil)
+var _ das.BatchBlockStore = (*BlockStore)(nil)
 
 // Put stores an extended block under its height and header hash, replacing
 // a block stored under the same pair, in one transaction. With
@@ -168,6 +169,54 @@ func (s *BlockStore) Sample(ctx context.Context, height uint64, hash headers.Has
 		return nil
 	})
 	return cell, proof, err
+}
+
+// Samples implements das.BatchBlockStore: the cells of one request in one
+// read transaction, each row read and its checksum checked once however
+// many of its cells are asked (Sample checks a whole row per cell). Cells
+// of a damaged row, or damaged cells, are answered not found and reported
+// as CorruptErrors (joined) after the others are filled.
+func (s *BlockStore) Samples(ctx context.Context, height uint64, hash headers.Hash, entries []das.Entry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var damaged []error
+	err := s.db.view(func(tx *bolt.Tx) error {
+		k, _, err := s.meta(tx, height, hash)
+		if err != nil {
+			return err
+		}
+		for i := range entries {
+			if e := &entries[i]; e.Row < 0 || e.Row >= 2*k || e.Col < 0 || e.Col >= kzg.CellsPerRow {
+				return fmt.Errorf("%w: cell (%d, %d) of a %d-row block", das.ErrCoordinate, e.Row, e.Col, 2*k)
+			}
+		}
+		row, v, rowErr := -1, []byte(nil), error(nil)
+		for i := range entries {
+			e := &entries[i]
+			e.Found, e.Cell, e.Proof = false, kzg.Cell{}, kzg.Proof{}
+			if e.Row != row { // requests list cells row by row
+				row = e.Row
+				if v, rowErr = s.row(tx, height, hash, row); rowErr != nil {
+					damaged = append(damaged, rowErr)
+				}
+			}
+			if rowErr != nil {
+				continue
+			}
+			cell, proof, err := rowCell(v, e.Col)
+			if err != nil {
+				damaged = append(damaged, corrupt(string(bucketRows), rowKey(height, hash, row), err))
+				continue
+			}
+			e.Found, e.Cell, e.Proof = true, cell, proof
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return errors.Join(damaged...)
 }
 
 // Block reads a whole extended block back.

@@ -1,8 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
+
+	"github.com/consensys/gnark-crypto/ecc/bls12-381/fr"
 
 	"lightdas/headers"
 	"lightdas/kzg"
@@ -23,6 +27,10 @@ const (
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// frModulus is the scalar field modulus, 32 bytes big-endian: a field
+// element is canonical when its bytes compare below it.
+var frModulus = [fr.Bytes]byte(fr.Modulus().FillBytes(make([]byte, fr.Bytes)))
 
 func heightKey(h uint64) []byte { return binary.BigEndian.AppendUint64(nil, h) }
 
@@ -174,10 +182,22 @@ func rowCell(b []byte, col int) (kzg.Cell, kzg.Proof, error) {
 	var p kzg.Proof
 	copy(c[:], b[1+col*kzg.BytesPerCell:])
 	copy(p[:], b[1+rowCellsSize+col*kzg.BytesPerProof:])
-	if _, err := c.Elements(); err != nil {
+	if err := checkCanonical(&c); err != nil {
 		return kzg.Cell{}, kzg.Proof{}, err
 	}
 	return c, p, nil
+}
+
+// checkCanonical checks a cell's field elements as Cell.Elements does, by
+// comparing bytes: serving a sample must not pay for converting 64
+// elements it does not use.
+func checkCanonical(c *kzg.Cell) error {
+	for i := range kzg.FieldElementsPerCell {
+		if bytes.Compare(c[i*fr.Bytes:(i+1)*fr.Bytes], frModulus[:]) >= 0 {
+			return fmt.Errorf("cell: field element %d: %w", i, kzg.ErrNonCanonical)
+		}
+	}
+	return nil
 }
 
 // decodeRow parses a whole row record.

@@ -1,7 +1,9 @@
 // Command bench runs the project's benchmarks natively and in headless
 // Chromium (wasm), then prints one report: every benchmark with its native
-// and wasm times, every lightdas / reference pair as a ratio, and the size of
-// a wasm program that only verifies. `make bench` runs it.
+// and wasm times, every lightdas / reference pair as a ratio, the size of a
+// wasm program that only verifies, and the light clients against one full
+// node (node.LightClients and node.LightClientsBurst, each sub-benchmark one
+// whole workload run once). `make bench` runs it.
 package main
 
 import (
@@ -27,6 +29,8 @@ func main() {
 		wasmPkgs  = flag.String("wasm-pkgs", "./erasure ./kzg ./headers/... ./das", "packages to benchmark in the browser")
 		wasmBench = flag.String("wasm-bench", "NewVerifier|VerifySamples|NewCodec|RecoverRow|VerifyCommit|HeaderToConfidence", "benchmarks to run in the browser")
 		benchtime = flag.String("benchtime", "1s", "go test -benchtime")
+		loadPkgs  = flag.String("load-pkgs", "./node", "packages whose benchmarks are each one whole workload, run once (-benchtime 1x); empty skips them")
+		loadBench = flag.String("load-bench", "LightClients", "benchmarks to run in -load-pkgs")
 		out       = flag.String("out", "bench-out", "directory for raw outputs and the report")
 	)
 	flag.Parse()
@@ -48,12 +52,26 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
+	// A failed load run still leaves the rest of the report; the command
+	// fails at the end.
+	var load map[string]result
+	var loadErr error
+	if *loadPkgs != "" {
+		load, loadErr = run(filepath.Join(*out, "load.txt"), nil,
+			append([]string{"test", "-run", "^$", "-bench", *loadBench, "-benchtime", "1x", "-timeout", "30m"}, strings.Fields(*loadPkgs)...)...)
+	}
 
 	var report bytes.Buffer
 	writeReport(&report, native, wasm, raw, gz)
+	if *loadPkgs != "" {
+		writeLoadReport(&report, load, loadErr)
+	}
 	os.Stdout.Write(report.Bytes())
 	if err := os.WriteFile(filepath.Join(*out, "report.md"), report.Bytes(), 0o644); err != nil {
 		fatal(err)
+	}
+	if loadErr != nil {
+		fatal(loadErr)
 	}
 }
 
@@ -67,6 +85,7 @@ type result struct {
 	nsPerOp     float64
 	bytesPerOp  float64
 	allocsPerOp float64
+	metrics     map[string]float64 // b.ReportMetric values by unit
 }
 
 // run executes `go args...`, tees its output to path and stderr, and parses
@@ -133,6 +152,11 @@ func parse(out []byte) map[string]result {
 				r.bytesPerOp = v
 			case "allocs/op":
 				r.allocsPerOp = v
+			default:
+				if r.metrics == nil {
+					r.metrics = map[string]float64{}
+				}
+				r.metrics[f[i+1]] = v
 			}
 		}
 		res[pkg+"."+strings.TrimPrefix(m[1], "Benchmark")] = r
@@ -280,4 +304,134 @@ func num(v float64, ok bool) string {
 		return "–"
 	}
 	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
+// Targets of issue 5 for M light clients against one full node.
+const (
+	targetServed = 20000 // cells/s served on 2 cores
+	targetP99M   = 100   // M at which p99 is judged
+	targetP99ms  = 500
+)
+
+// writeLoadReport writes the light-client table: per M the burst's served
+// cells/s (node.LightClientsBurst/M=...), the live run's offered cells/s,
+// header-to-verdict p50/p99 and verdicts (node.LightClients/M=...), and
+// the burst's CPU split; then the targets met or not.
+func writeLoadReport(w io.Writer, res map[string]result, runErr error) {
+	fmt.Fprint(w, "\n### M light clients against one full node (loopback, 2 cores)\n\n")
+	if runErr != nil {
+		fmt.Fprintf(w, "**The run failed:** %v\n\n", runErr)
+	}
+	rows := loadRows(res)
+	if len(rows) == 0 {
+		fmt.Fprintln(w, "No light-client results.")
+		return
+	}
+	fmt.Fprintln(w, "| M | cells/s served (burst) | cells/s offered (live) | p50 | p99 | verdicts (live) | burst CPU server / clients | burst server CPU a cell | burst rate limited / failed |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---|---|---:|---|")
+	for _, r := range rows {
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.m,
+			metric(r.burst, "cells/s", "%.0f"), metric(r.live, "cells/s", "%.0f"),
+			metric(r.live, "p50-ms", "%.0f ms"), metric(r.live, "p99-ms", "%.0f ms"), verdicts(r.live),
+			pairOf(r.burst, "server-cpu", "client-cpu", "%.2f"), metric(r.burst, "server-us/cell", "%.1f µs"),
+			pairOf(r.burst, "rate-limited", "failed", "%.0f"))
+	}
+	served, p99, ok := 0.0, 0.0, false
+	var metAt []string
+	for _, r := range rows {
+		if v, has := r.burst.metrics["cells/s"]; has {
+			served = max(served, v)
+			if v >= targetServed {
+				metAt = append(metAt, strconv.Itoa(r.m))
+			}
+		}
+		if v, has := r.live.metrics["p99-ms"]; has && r.m == targetP99M {
+			p99, ok = v, true
+		}
+	}
+	fmt.Fprintf(w, "\nTargets: >= %d cells/s served: ", targetServed)
+	if len(metAt) > 0 {
+		fmt.Fprintf(w, "met at M = %s (best %.0f)", strings.Join(metAt, ", "), served)
+	} else {
+		fmt.Fprintf(w, "**not met** (best %.0f)", served)
+	}
+	fmt.Fprintf(w, "; p99 <= %d ms at M = %d: ", targetP99ms, targetP99M)
+	if ok {
+		fmt.Fprintf(w, "%.0f ms, %s.\n", p99, verdict(p99 <= targetP99ms))
+	} else {
+		fmt.Fprintln(w, "not measured.")
+	}
+	fmt.Fprintln(w, "\nServed: the full node's own count of cells answered, clients asking in a closed loop from a second process (one request of one block's samples in flight each; 1024 cells/s a peer is the node's rate limit). Offered: the same count while one block is produced every 500 ms and each client samples it. CPU: each process's CPU seconds per second over the burst window (2.00 = both cores).")
+}
+
+// loadRow is one M of the light-client benchmarks.
+type loadRow struct {
+	m           int
+	live, burst result
+}
+
+var loadName = regexp.MustCompile(`^node\.LightClients(Burst)?/M=(\d+)$`)
+
+func loadRows(res map[string]result) []loadRow {
+	byM := map[int]*loadRow{}
+	for name, r := range res {
+		g := loadName.FindStringSubmatch(name)
+		if g == nil {
+			continue
+		}
+		m, _ := strconv.Atoi(g[2])
+		row := byM[m]
+		if row == nil {
+			row = &loadRow{m: m}
+			byM[m] = row
+		}
+		if g[1] == "" {
+			row.live = r
+		} else {
+			row.burst = r
+		}
+	}
+	var rows []loadRow
+	for _, r := range byM {
+		rows = append(rows, *r)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].m < rows[j].m })
+	return rows
+}
+
+func metric(r result, unit, format string) string {
+	v, ok := r.metrics[unit]
+	if !ok {
+		return "–"
+	}
+	return fmt.Sprintf(format, v)
+}
+
+func pairOf(r result, a, b, format string) string {
+	return metric(r, a, format) + " / " + metric(r, b, format)
+}
+
+// verdicts formats the live run's verdicts: "500/500 available", and how
+// many were unavailable or missing.
+func verdicts(r result) string {
+	avail, ok := r.metrics["available"]
+	if !ok {
+		return "–"
+	}
+	bad, missing := r.metrics["unavailable"], r.metrics["missing"]
+	s := fmt.Sprintf("%.0f/%.0f available", avail, avail+bad+missing)
+	if bad > 0 {
+		s += fmt.Sprintf(", %.0f unavailable", bad)
+	}
+	if missing > 0 {
+		s += fmt.Sprintf(", %.0f missing", missing)
+	}
+	return s
+}
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "**not met**"
 }
