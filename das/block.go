@@ -105,6 +105,7 @@ func (s *Sampler) sampleBlock(ctx context.Context, h *headers.Header, received t
 	if err != nil {
 		return nil, err
 	}
+	s.emit(&BlockStarted{Height: h.Height, Hash: res.Hash, K: k, Attempt: attempt, Cells: slices.Clone(coords), Time: res.Started})
 	bctx, cancel := context.WithTimeout(ctx, s.cfg.blockTimeout)
 	defer cancel()
 	r := &blockRun{
@@ -317,7 +318,7 @@ func (r *blockRun) handle(fr fetchResult) {
 			c.pending = false
 			c.failed[fr.peer] = true
 			c.lastErr = err
-			s.emit(&CellResult{Height: height, Coord: c.coord, Peer: fr.peer, Outcome: outcome, Err: err})
+			s.emit(&CellResult{Height: height, Coord: c.coord, Peer: fr.peer, Outcome: outcome, Err: err, Elapsed: time.Since(r.res.Started)})
 		}
 	}
 	if fr.err == nil && s.peers.banned(fr.peer, now) {
@@ -355,7 +356,7 @@ func (r *blockRun) handle(fr fetchResult) {
 		missing++
 		c.failed[fr.peer] = true
 		c.lastErr = fmt.Errorf("%w at %s", ErrCellNotFound, fr.peer)
-		s.emit(&CellResult{Height: height, Coord: c.coord, Peer: fr.peer, Outcome: CellNotFound})
+		s.emit(&CellResult{Height: height, Coord: c.coord, Peer: fr.peer, Outcome: CellNotFound, Elapsed: time.Since(r.res.Started)})
 	}
 	if missing > 0 {
 		s.penalise(fr.peer, height, penaltyNotFound, fmt.Errorf("%w: %d of %d cells", ErrCellNotFound, missing, len(fr.idx)))
@@ -407,7 +408,7 @@ func (r *blockRun) verify() {
 			c.invalid = true
 			c.failed[p] = true
 			c.lastErr = gerr
-			r.s.emit(&CellResult{Height: r.h.Height, Coord: c.coord, Peer: p, Outcome: CellInvalid, Err: gerr})
+			r.s.emit(&CellResult{Height: r.h.Height, Coord: c.coord, Peer: p, Outcome: CellInvalid, Err: gerr, Elapsed: time.Since(r.res.Started)})
 		}
 	}
 }
@@ -428,12 +429,13 @@ func (r *blockRun) check(idx []int) error {
 
 func (r *blockRun) accept(idx []int) {
 	per := map[p2p.PeerID]int{}
+	elapsed := time.Since(r.res.Started)
 	for _, i := range idx {
 		c := &r.cells[i]
 		c.verified = true
 		per[c.from]++
 		r.served[c.from] = true
-		r.s.emit(&CellResult{Height: r.h.Height, Coord: c.coord, Peer: c.from, Outcome: CellVerified})
+		r.s.emit(&CellResult{Height: r.h.Height, Coord: c.coord, Peer: c.from, Outcome: CellVerified, Elapsed: elapsed})
 	}
 	for p, n := range per {
 		r.s.peers.reward(p, n)

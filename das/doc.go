@@ -109,7 +109,8 @@
 //
 // # Events
 //
-// WithEvents receives *HeaderVerified, *CellResult, *BlockResult (status,
+// WithEvents receives *HeaderVerified, *BlockStarted (the cells drawn),
+// *CellResult (with the time since the block's start), *BlockResult (status,
 // confidence, samples, peers, requests, timings) and *PeerPenalised, on the
 // sampler's goroutines; Status returns a snapshot (network head, sampled
 // head, watermark, catch-up window and backlog, blocks in flight, failures,

@@ -8,8 +8,8 @@ import (
 	"lightdas/p2p"
 )
 
-// Event is what the sampler reports: *HeaderVerified, *CellResult,
-// *BlockResult or *PeerPenalised.
+// Event is what the sampler reports: *HeaderVerified, *BlockStarted,
+// *CellResult, *BlockResult or *PeerPenalised.
 type Event interface{ isEvent() }
 
 // HeaderVerified: the sampler accepted a verified header to sample.
@@ -18,6 +18,17 @@ type HeaderVerified struct {
 	Hash   headers.Hash
 	K      int
 	Time   time.Time // when the sampler received it
+}
+
+// BlockStarted: the sampling of a block began with these cells drawn
+// (so a client can show them pending until their CellResults arrive).
+type BlockStarted struct {
+	Height  uint64
+	Hash    headers.Hash
+	K       int
+	Attempt int
+	Cells   []Coord // row-major; the caller must not modify them
+	Time    time.Time
 }
 
 // CellOutcome is what became of one cell request.
@@ -57,6 +68,9 @@ type CellResult struct {
 	Peer    p2p.PeerID
 	Outcome CellOutcome
 	Err     error // for CellInvalid and CellFailed
+	// Elapsed runs from the start of the block's sampling to this
+	// outcome (for a verified cell: to the end of its batch verification).
+	Elapsed time.Duration
 }
 
 // BlockStatus is the verdict on a block.
@@ -126,6 +140,7 @@ type PeerPenalised struct {
 }
 
 func (*HeaderVerified) isEvent() {}
+func (*BlockStarted) isEvent()   {}
 func (*CellResult) isEvent()     {}
 func (*BlockResult) isEvent()    {}
 func (*PeerPenalised) isEvent()  {}

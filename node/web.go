@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"html/template"
 	"log/slog"
+	"mime"
 	"net/http"
 	"os"
+	"path"
+	"path/filepath"
+	"strings"
 )
 
 type webConfig struct {
@@ -37,7 +41,10 @@ func newWebHandler(c webConfig) http.Handler {
 	})
 	if st, err := os.Stat(c.dir); err == nil && st.IsDir() {
 		c.log.Info("serving the web directory", "dir", c.dir)
-		mux.Handle("GET /", http.FileServer(http.Dir(c.dir)))
+		if _, err := os.Stat(filepath.Join(c.dir, "lightdas.wasm")); err != nil {
+			c.log.Warn("the web directory has no lightdas.wasm: the page cannot start its light client; run `make build-wasm`", "dir", c.dir)
+		}
+		mux.Handle("GET /", webFiles(c.dir))
 		return mux
 	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -52,8 +59,40 @@ func newWebHandler(c webConfig) http.Handler {
 	return mux
 }
 
-// builtinIndex stands in for web/index.html until the browser client
-// exists.
+// webFiles serves dir: a file's gzip sibling (name.gz, as `make
+// build-wasm` writes for lightdas.wasm) to clients that accept gzip, the
+// wasm MIME type browsers need to compile while downloading, and
+// revalidation on every load, so a rebuilt client is picked up by a
+// reload.
+func webFiles(dir string) http.Handler {
+	files := http.FileServer(http.Dir(dir))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		name := path.Clean("/" + r.URL.Path)
+		if path.Ext(name) == ".wasm" {
+			w.Header().Set("Content-Type", "application/wasm")
+		}
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") && path.Ext(name) != ".gz" {
+			if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name)+".gz")); err == nil && st.Mode().IsRegular() {
+				if ct := mime.TypeByExtension(path.Ext(name)); ct != "" && w.Header().Get("Content-Type") == "" {
+					w.Header().Set("Content-Type", ct)
+				}
+				w.Header().Set("Content-Encoding", "gzip")
+				w.Header().Add("Vary", "Accept-Encoding")
+				r2 := r.Clone(r.Context())
+				r2.URL.Path = name + ".gz"
+				// Range requests would address the compressed bytes.
+				r2.Header.Del("Range")
+				files.ServeHTTP(w, r2)
+				return
+			}
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+// builtinIndex stands in for web/index.html when the web directory is
+// missing (e.g. the devnet started outside the repository).
 var builtinIndex = template.Must(template.New("index").Parse(`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>lightdas devnet</title>
@@ -62,8 +101,11 @@ var builtinIndex = template.Must(template.New("index").Parse(`<!doctype html>
 <body>
 <h1>lightdas devnet</h1>
 <p>Chain <code>{{.B.ChainID}}</code>, genesis <code>{{.B.GenesisHash}}</code>.</p>
-<p>The browser light client (this page's dashboard) arrives with the browser
-issue; until then, run the native one as printed by <code>lightnative devnet</code>.</p>
+<p>The browser light client's page is not here: this devnet serves the
+<code>web/</code> directory of the repository when it is started from the
+repository root (<code>make run</code> builds its <code>lightdas.wasm</code>
+first; or pass <code>--web</code>). Meanwhile, run the native light client
+as printed by <code>lightnative devnet</code>.</p>
 <h2>Node</h2>
 <ul>
 <li><a href="/bootstrap.json">/bootstrap.json</a>: bootstrap addresses</li>
