@@ -12,7 +12,7 @@ WASM_TEST_PKGS := ./erasure ./kzg ./headers/... ./p2p/... ./das ./light/... ./cm
 
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all build build-wasm web-wasm test test-native test-wasm test-wasm-webrtc test-browser bench bench-browser fuzz generate run demo clean tools
+.PHONY: all build build-wasm web-wasm wasm-size test test-native test-wasm test-wasm-webrtc test-browser bench bench-browser fuzz generate run demo clean tools
 
 all: build
 
@@ -32,6 +32,13 @@ web-wasm:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o web/lightdas.wasm ./cmd/lightwasm
 	gzip -9 -k -f web/lightdas.wasm
 	install -m 0644 "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/wasm_exec.js
+
+# Where the browser client's bytes go, per Go package: the same build with
+# its function names kept (-s drops them; -w changes nothing for wasm,
+# which has no DWARF), read by internal/tools/wasmsize.
+wasm-size:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $(BIN)/lightdas-names.wasm ./cmd/lightwasm
+	$(GO) run ./internal/tools/wasmsize -pkg ./cmd/lightwasm -top 40 $(BIN)/lightdas-names.wasm
 
 generate:
 	$(GO) generate ./...

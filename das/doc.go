@@ -33,14 +33,9 @@
 // versions, statuses and flags) and Response.Match rejects an answer with
 // other, more or fewer cells than asked. See docs/protocol.md.
 //
-// CIDs (go-cid, CIDv1) use private-use multicodec codes: a block is
-// lightdas-block (0x3da000) with the sha2-256 multihash of its header
-// encoding (the header hash); a cell is lightdas-cell (0x3da001) with a
-// lightdas-cell-id multihash (0x3da002) whose 36-byte digest is header
-// hash || row u16 || column u16. The cell digest is a name, not a content
-// hash: cells are authenticated by KZG proofs against the header, and a
-// name that depends only on the position lets a client ask for a cell it
-// has never seen.
+// CIDs naming blocks and cells (go-cid, CIDv1, private-use multicodec
+// codes) are in package das/dascid, apart so that the browser client,
+// which never names things by CID, does not link go-cid and go-multihash.
 //
 // # Server
 //

@@ -14,7 +14,7 @@ var (
 	ErrUnknownVersion = errors.New("das: unknown encoding version")
 	ErrTrailingBytes  = errors.New("das: trailing bytes")
 	ErrCoordinate     = errors.New("das: cell coordinate out of range or out of order")
-	ErrInvalidCID     = errors.New("das: invalid CID")
+	ErrInvalidCID     = errors.New("das: invalid CID") // from package das/dascid
 )
 
 // Protocol errors: what a peer's answer can be wrong about.

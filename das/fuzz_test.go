@@ -84,50 +84,6 @@ func FuzzCheckpoint(f *testing.F) {
 	})
 }
 
-func FuzzCastCID(f *testing.F) {
-	f.Add(BlockCID(testHash("a")).Bytes())
-	c, _ := CellCID(CellID{Block: testHash("b"), Row: 7, Col: 9})
-	f.Add(c.Bytes())
-	f.Add([]byte{0x12, 0x20})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := CastCID(b)
-		if err != nil {
-			if !errors.Is(err, ErrMalformed) {
-				t.Fatalf("untyped error %v", err)
-			}
-			return
-		}
-		if !bytes.Equal(c.Bytes(), b) {
-			t.Fatal("accepted a non-canonical CID")
-		}
-		_, errB := DecodeBlockCID(c)
-		_, errC := DecodeCellCID(c)
-		if (errB == nil) == (errC == nil) {
-			t.Fatalf("accepted CID is a block: %v, a cell: %v", errB, errC)
-		}
-	})
-}
-
-func FuzzParseCID(f *testing.F) {
-	f.Add(BlockCID(testHash("a")).String())
-	c, _ := CellCID(CellID{Block: testHash("b"), Row: 127, Col: 0})
-	f.Add(c.String())
-	f.Add("QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG")
-	f.Add("zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA")
-	f.Fuzz(func(t *testing.T, s string) {
-		c, err := ParseCID(s)
-		if err != nil {
-			if !errors.Is(err, ErrMalformed) {
-				t.Fatalf("untyped error %v", err)
-			}
-			return
-		}
-		if c.String() != s {
-			t.Fatal("accepted a non-canonical text form")
-		}
-	})
-}
-
 func FuzzReadFrame(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 3, 1, 2, 3}, 10)
 	f.Add([]byte{0, 0, 0, 0}, 10)

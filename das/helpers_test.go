@@ -2,6 +2,7 @@ package das
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"runtime"
 	"sync"
@@ -21,6 +22,8 @@ const heavy = runtime.GOARCH != "wasm"
 // testTimeout bounds every test's waiting (a liveness bound, not a timed
 // assertion: tests finish in a fraction of it).
 const testTimeout = 3 * time.Minute
+
+func testHash(s string) headers.Hash { return sha256.Sum256([]byte(s)) }
 
 func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)

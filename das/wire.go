@@ -109,6 +109,17 @@ type Response struct {
 	Entries []Entry
 }
 
+// maxRow bounds rows in requests (and in cell CIDs, package dascid):
+// 2k <= 2*MaxRows.
+const maxRow = 2 * kzg.MaxRows
+
+func checkCoord(row, col int) error {
+	if row < 0 || row >= maxRow || col < 0 || col >= kzg.CellsPerRow {
+		return fmt.Errorf("%w: cell (%d, %d) outside [0, %d) x [0, %d)", ErrCoordinate, row, col, maxRow, kzg.CellsPerRow)
+	}
+	return nil
+}
+
 // validateCells checks a coordinate list: 1..64 entries, each in range,
 // strictly ascending.
 func validateCells(cells []Coord) error {

@@ -26,7 +26,7 @@ func PeerOf(addr string) (p2p.PeerID, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrBadAddr, err)
 	}
-	return p2p.PeerID(id.String()), nil
+	return id, nil
 }
 
 // addrEntry is one known address and its dial history.

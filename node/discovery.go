@@ -117,7 +117,7 @@ func (d *discoverer) round(ctx context.Context) {
 		cancel()
 	}
 	learned := map[peer.ID][]ma.Multiaddr{}
-	self := d.host.Libp2p().ID()
+	self := d.host.ID()
 	for _, pid := range d.host.Peers() {
 		if ctx.Err() != nil {
 			return
@@ -130,8 +130,12 @@ func (d *discoverer) round(ctx context.Context) {
 			continue
 		}
 		for _, a := range addrs {
-			id, err := pex.PeerOf(a)
-			if err != nil || id == self {
+			sid, err := pex.PeerOf(a)
+			if err != nil || sid == self {
+				continue
+			}
+			id, err := peer.Decode(string(sid))
+			if err != nil {
 				continue
 			}
 			learned[id] = append(learned[id], a)

@@ -21,7 +21,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 
 	"lightdas/p2p"
@@ -205,8 +204,12 @@ func parseAddr(raw []byte) (a ma.Multiaddr, err error) {
 	return a, nil
 }
 
-// PeerOf returns the peer id a full multiaddr ends with.
-func PeerOf(a ma.Multiaddr) (peer.ID, error) {
+// PeerOf returns the peer id a full multiaddr ends with, in its string
+// form (base58 of the id's multihash, as p2p.PeerID and go-libp2p spell
+// it). It reads the id through go-multiaddr's own /p2p/ codec rather than
+// go-libp2p's core/peer, which would link libp2p's key types (and
+// protobuf) into the browser client.
+func PeerOf(a ma.Multiaddr) (p2p.PeerID, error) {
 	if len(a) < 2 {
 		return "", fmt.Errorf("%w: %q is not a transport address with /p2p/<id>", ErrBadAddr, a.String())
 	}
@@ -214,7 +217,14 @@ func PeerOf(a ma.Multiaddr) (peer.ID, error) {
 	if last.Protocol().Code != ma.P_P2P {
 		return "", fmt.Errorf("%w: %q does not end in /p2p/<id>", ErrBadAddr, a.String())
 	}
-	id, err := peer.IDFromBytes(last.RawValue())
+	// The id must be a sha2-256 (32-byte) or identity multihash, as the
+	// peer-id spec says; go-multiaddr checked it when it built the
+	// component, this makes the rule explicit here.
+	raw := last.RawValue()
+	if err := ma.TranscoderP2P.ValidateBytes(raw); err != nil {
+		return "", fmt.Errorf("%w: %q: %v", ErrBadAddr, a.String(), err)
+	}
+	id, err := ma.TranscoderP2P.BytesToString(raw)
 	if err != nil {
 		return "", fmt.Errorf("%w: %q: %v", ErrBadAddr, a.String(), err)
 	}
@@ -223,7 +233,7 @@ func PeerOf(a ma.Multiaddr) (peer.ID, error) {
 			return "", fmt.Errorf("%w: %q: relayed or nested addresses are not exchanged", ErrBadAddr, a.String())
 		}
 	}
-	return id, nil
+	return p2p.PeerID(id), nil
 }
 
 // AddrSource lists the full multiaddrs to offer to requester: the
@@ -306,7 +316,7 @@ func (s *Server) HandleStream(st p2p.Stream) {
 			break
 		}
 		id, err := PeerOf(a)
-		if err != nil || p2p.PeerID(id.String()) == requester || len(a.Bytes()) > MaxAddrSize || seen[string(a.Bytes())] {
+		if err != nil || id == requester || len(a.Bytes()) > MaxAddrSize || seen[string(a.Bytes())] {
 			continue
 		}
 		seen[string(a.Bytes())] = true

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 
 	"lightdas/p2p"
@@ -65,6 +66,49 @@ func TestWireRoundTrip(t *testing.T) {
 			if !got.Addrs[i].Equal(list[i]) {
 				t.Fatalf("address %d: %s, want %s", i, got.Addrs[i], list[i])
 			}
+		}
+	}
+}
+
+// TestPeerOf pins the id PeerOf reads to go-libp2p's own spelling of it
+// (the native node dials what PeerOf returns through core/peer), for ids
+// written as base58 multihashes and as CIDv1 libp2p-key strings.
+func TestPeerOf(t *testing.T) {
+	const (
+		identityID = "12D3KooWCrvbQxCL6cpryxERWYtxRHrS4H7NaiZAkmry6XWXAyMd"        // ed25519 key inlined
+		sha256ID   = "QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N"              // sha2-256 of a key
+		cidID      = "bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe" // libp2p-key CIDv1
+		webrtc     = "/ip4/127.0.0.1/udp/4002/webrtc-direct/certhash/uEiAkH5a4DPGKUuOBjYw0CgwjvcJCJMD2K_1aluKR_tpevQ"
+	)
+	for _, tc := range []struct {
+		addr, id string // id: the id as written; "" when the address is rejected
+	}{
+		{"/ip4/127.0.0.1/tcp/4001/p2p/" + identityID, identityID},
+		{"/ip6/::1/udp/4001/quic-v1/p2p/" + sha256ID, sha256ID},
+		{webrtc + "/p2p/" + cidID, cidID},
+		{"/p2p/" + identityID, ""},                                // no transport part
+		{"/ip4/127.0.0.1/tcp/4001", ""},                           // no id
+		{"/ip4/127.0.0.1/tcp/4001/p2p/" + identityID + "/ws", ""}, // id not last
+		{"/ip4/127.0.0.1/tcp/4001/p2p/" + idA + "/p2p-circuit/p2p/" + idB, ""},
+		{"/ip4/127.0.0.1/tcp/4001/p2p/" + idA + "/p2p/" + idB, ""},
+	} {
+		got, err := PeerOf(addrs(t, tc.addr)[0])
+		if tc.id == "" {
+			if !errors.Is(err, ErrBadAddr) {
+				t.Errorf("%s: %q, %v; want ErrBadAddr", tc.addr, got, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.addr, err)
+			continue
+		}
+		want, err := peer.Decode(tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != p2p.PeerID(want.String()) {
+			t.Errorf("%s: %s, want %s", tc.addr, got, want)
 		}
 	}
 }

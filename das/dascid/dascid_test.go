@@ -1,4 +1,4 @@
-package das
+package dascid
 
 import (
 	"crypto/sha256"
@@ -9,19 +9,20 @@ import (
 	"github.com/multiformats/go-multibase"
 	mh "github.com/multiformats/go-multihash"
 
+	"lightdas/das"
 	"lightdas/headers"
+	"lightdas/headers/headertest"
 )
 
 func testHash(s string) headers.Hash { return sha256.Sum256([]byte(s)) }
 
-func TestBlockCID(t *testing.T) {
-	fx := loadFixture(t, 2)
-	h := headerFor(fx, 9)
+func TestBlock(t *testing.T) {
+	h := headertest.MustChain(headertest.Config{}, 3).Block(2).Header
 	enc, err := h.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := BlockCID(h.Hash())
+	c := Block(h.Hash())
 	// The multihash is a real content hash: sha2-256 of the header encoding.
 	want, err := cid.V1Builder{Codec: CodecBlock, MhType: mh.SHA2_256}.Sum(enc)
 	if err != nil {
@@ -30,13 +31,13 @@ func TestBlockCID(t *testing.T) {
 	if !c.Equals(want) {
 		t.Fatalf("block CID %s, want %s", c, want)
 	}
-	got, err := DecodeBlockCID(c)
+	got, err := DecodeBlock(c)
 	if err != nil || got != h.Hash() {
 		t.Fatalf("decode: %v %v", got, err)
 	}
 	for _, round := range []func() (cid.Cid, error){
-		func() (cid.Cid, error) { return ParseCID(c.String()) },
-		func() (cid.Cid, error) { return CastCID(c.Bytes()) },
+		func() (cid.Cid, error) { return Parse(c.String()) },
+		func() (cid.Cid, error) { return Cast(c.Bytes()) },
 	} {
 		back, err := round()
 		if err != nil || !back.Equals(c) {
@@ -45,11 +46,11 @@ func TestBlockCID(t *testing.T) {
 	}
 }
 
-// TestCIDVectors pins the encodings documented in docs/protocol.md.
-func TestCIDVectors(t *testing.T) {
+// TestVectors pins the encodings documented in docs/protocol.md.
+func TestVectors(t *testing.T) {
 	var zero headers.Hash
-	block := BlockCID(zero)
-	cell, err := CellCID(CellID{Block: zero, Row: 3, Col: 127})
+	block := Block(zero)
+	cell, err := Cell(CellID{Block: zero, Row: 3, Col: 127})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,37 +81,37 @@ func hexOf(b []byte) string {
 	return string(out)
 }
 
-func TestCellCID(t *testing.T) {
+func TestCell(t *testing.T) {
 	hash := testHash("block")
 	for _, id := range []CellID{{hash, 0, 0}, {hash, 127, 127}, {hash, 5, 64}} {
-		c, err := CellCID(id)
+		c, err := Cell(id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := DecodeCellCID(c)
+		got, err := DecodeCell(c)
 		if err != nil || got != id {
 			t.Fatalf("decode %v: %v %v", id, got, err)
 		}
-		parsed, err := ParseCID(c.String())
+		parsed, err := Parse(c.String())
 		if err != nil || !parsed.Equals(c) {
 			t.Fatalf("parse %s: %v", c, err)
 		}
 		// A cell CID is not a block CID and vice versa.
-		if _, err := DecodeBlockCID(c); !errors.Is(err, ErrInvalidCID) {
+		if _, err := DecodeBlock(c); !errors.Is(err, das.ErrInvalidCID) {
 			t.Fatalf("cell CID decoded as a block: %v", err)
 		}
 	}
-	if _, err := DecodeCellCID(BlockCID(hash)); !errors.Is(err, ErrInvalidCID) {
+	if _, err := DecodeCell(Block(hash)); !errors.Is(err, das.ErrInvalidCID) {
 		t.Fatalf("block CID decoded as a cell: %v", err)
 	}
 	for _, id := range []CellID{{hash, -1, 0}, {hash, 128, 0}, {hash, 0, 128}, {hash, 0, -1}} {
-		if _, err := CellCID(id); !errors.Is(err, ErrCoordinate) {
-			t.Fatalf("CellCID(%d, %d): %v", id.Row, id.Col, err)
+		if _, err := Cell(id); !errors.Is(err, das.ErrCoordinate) {
+			t.Fatalf("Cell(%d, %d): %v", id.Row, id.Col, err)
 		}
 	}
 }
 
-func TestCIDRejects(t *testing.T) {
+func TestRejects(t *testing.T) {
 	hash := testHash("x")
 	mhCell := func(digest []byte, code uint64) mh.Multihash {
 		m, _ := mh.Encode(digest, code)
@@ -133,20 +134,20 @@ func TestCIDRejects(t *testing.T) {
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
-			_, errB := DecodeBlockCID(tc.c)
-			_, errC := DecodeCellCID(tc.c)
-			if !errors.Is(errB, ErrInvalidCID) || !errors.Is(errC, ErrInvalidCID) {
+			_, errB := DecodeBlock(tc.c)
+			_, errC := DecodeCell(tc.c)
+			if !errors.Is(errB, das.ErrInvalidCID) || !errors.Is(errC, das.ErrInvalidCID) {
 				t.Fatalf("accepted: %v / %v", errB, errC)
 			}
-			if _, err := CastCID(tc.c.Bytes()); !errors.Is(err, ErrMalformed) {
+			if _, err := Cast(tc.c.Bytes()); !errors.Is(err, das.ErrMalformed) {
 				t.Fatalf("CastCID accepted: %v", err)
 			}
-			if _, err := ParseCID(tc.c.String()); !errors.Is(err, ErrMalformed) {
+			if _, err := Parse(tc.c.String()); !errors.Is(err, das.ErrMalformed) {
 				t.Fatalf("ParseCID accepted: %v", err)
 			}
 		})
 	}
-	good := BlockCID(hash)
+	good := Block(hash)
 	b58, _ := good.StringOfBase(multibase.Base58BTC)
 	upper, _ := good.StringOfBase(multibase.Base32Upper)
 	for name, s := range map[string]string{
@@ -157,8 +158,8 @@ func TestCIDRejects(t *testing.T) {
 		"bad base32":   "b!!!!",
 		"trailing":     good.String() + "a",
 	} {
-		if _, err := ParseCID(s); !errors.Is(err, ErrMalformed) {
-			t.Fatalf("ParseCID(%s) accepted: %v", name, err)
+		if _, err := Parse(s); !errors.Is(err, das.ErrMalformed) {
+			t.Fatalf("Parse(%s) accepted: %v", name, err)
 		}
 	}
 	raw := good.Bytes()
@@ -169,11 +170,11 @@ func TestCIDRejects(t *testing.T) {
 		"non-minimal varint version": append([]byte{0x81, 0x00}, raw[1:]...),
 		"too long":                   make([]byte, 100),
 	} {
-		if _, err := CastCID(b); !errors.Is(err, ErrMalformed) {
-			t.Fatalf("CastCID(%s) accepted: %v", name, err)
+		if _, err := Cast(b); !errors.Is(err, das.ErrMalformed) {
+			t.Fatalf("Cast(%s) accepted: %v", name, err)
 		}
 	}
-	if _, err := DecodeBlockCID(cid.Undef); !errors.Is(err, ErrInvalidCID) {
+	if _, err := DecodeBlock(cid.Undef); !errors.Is(err, das.ErrInvalidCID) {
 		t.Fatalf("undefined CID: %v", err)
 	}
 }
