@@ -191,4 +191,10 @@ export declare class LightClient extends EventTarget {
   stop(): Promise<void>;
 }
 
+/**
+ * Bytes of the Go runtime's linear memory (heap, stacks, data): what the
+ * page holds besides the JS heap; 0 before the first start.
+ */
+export declare function wasmMemoryBytes(): number;
+
 export default LightClient;

@@ -46,10 +46,21 @@ async function loadRuntime(wasmURL, wasmExecURL) {
     // Served without the application/wasm type: compile from bytes.
     ({ instance } = await WebAssembly.instantiate(await response.arrayBuffer(), go.importObject));
   }
+  wasmMemory = instance.exports.mem;
   const exited = go.run(instance).then(() => {
     throw new Error('lightdas: the Go runtime exited');
   });
   return Promise.race([api, exited]);
+}
+
+let wasmMemory = null;
+
+/**
+ * Bytes of the Go runtime's linear memory (its heap, stacks and data):
+ * memory the page holds besides the JS heap; 0 before the first start.
+ */
+export function wasmMemoryBytes() {
+  return wasmMemory?.buffer.byteLength ?? 0;
 }
 
 function runtimeFor(opts) {

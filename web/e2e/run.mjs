@@ -276,6 +276,7 @@ async function runBench() {
     await until(`${blocks} blocks`, blocks * 2000 + 60000, async () => (await page.evaluate(() => window.lightdas.status())).sampled_head >= startHead + blocks, 1000);
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = await cdp.send('Runtime.getHeapUsage');
+    const wasmMem = await page.evaluate(async () => (await import('./lightdas.js')).wasmMemoryBytes());
     const st = await page.evaluate(() => window.lightdas.status());
     const rs = (await results(page, startHead + 1, st.sampled_head)).filter((r) => r.status === 'available');
     const lat = rs.map((r) => r.latency_ms);
@@ -286,11 +287,12 @@ async function runBench() {
       date: new Date().toISOString().slice(0, 10),
       blocks: rs.length,
       first_verified_ms: Math.round(firstMs),
-      header_to_confidence_ms: { p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat) },
+      header_to_confidence_ms: { p50: Math.round(pct(lat, 50)), p99: Math.round(pct(lat, 99)), max: Math.round(Math.max(...lat)) },
       wasm_bytes: wasm.length,
       wasm_gzip_bytes: zlib.gzipSync(wasm, { level: 9 }).length,
       js_heap_used_bytes: heap.usedSize,
       js_heap_total_bytes: heap.totalSize,
+      wasm_memory_bytes: wasmMem,
       long_tasks: { all: perf.count, max_ms: Math.round(perf.maxMs), steady: steadyTasks.length, steady_max_ms: Math.max(0, ...steadyTasks.map((t) => t.ms)) },
       unavailable: st.unavailable,
     };
@@ -303,6 +305,7 @@ async function runBench() {
       `| header to confidence, p50 / p99 (${rs.length} blocks) | ${report.header_to_confidence_ms.p50} / ${report.header_to_confidence_ms.p99} ms | ≤ 300 ms |`,
       `| wasm raw / gzip | ${mb(report.wasm_bytes)} / ${mb(report.wasm_gzip_bytes)} | ≤ 8 / 2.5 MB |`,
       `| JS heap after ${blocks} blocks (used / total) | ${mb(report.js_heap_used_bytes)} / ${mb(report.js_heap_total_bytes)} | ≤ 64 MB |`,
+      `| wasm linear memory (Go heap) after ${blocks} blocks | ${mb(report.wasm_memory_bytes)} | |`,
       `| longest main-thread task, steady state (all, incl. start) | ${report.long_tasks.steady_max_ms} ms (${report.long_tasks.max_ms} ms) | ≤ 50 ms |`,
     ].join('\n');
     await fs.writeFile(path.join(outDir, 'browser.md'), md + '\n');

@@ -66,6 +66,12 @@ func main() {
 	if *loadPkgs != "" {
 		writeLoadReport(&report, load, loadErr)
 	}
+	// The browser benchmark (make bench-browser, run before this) writes
+	// its own table; the report carries it when it is there.
+	if b, err := os.ReadFile(filepath.Join(*out, "e2e", "browser.md")); err == nil {
+		report.WriteString("\n## Browser client (web/e2e/run.mjs bench)\n\n")
+		report.Write(b)
+	}
 	os.Stdout.Write(report.Bytes())
 	if err := os.WriteFile(filepath.Join(*out, "report.md"), report.Bytes(), 0o644); err != nil {
 		fatal(err)
