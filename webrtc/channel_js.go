@@ -5,20 +5,15 @@ package webrtc
 import (
 	"errors"
 	"fmt"
-	"log/slog"
-	"sync"
 	"syscall/js"
-
-	pion "github.com/pion/webrtc/v4"
 )
 
-// In the browser, pion wraps RTCPeerConnection, but its data channel and
-// ondatachannel callbacks run the Go handler on a new goroutine per event
-// ("go f(msg)"), so messages can be handled out of order and a channel's
-// first messages can arrive before its handler is set. The streams
-// therefore listen to the RTCDataChannel objects directly: each event is
-// handled synchronously inside the JavaScript callback, which only
-// appends to the stream's queue and never blocks.
+// In the browser the streams listen to the RTCDataChannel objects
+// directly: each event is handled synchronously inside the JavaScript
+// callback, which only appends to the stream's queue and never blocks, so
+// messages are handled in order and a channel's first messages cannot
+// arrive before its handler is set (as they could if every event started
+// a goroutine).
 //
 // The browser cannot pause a data channel's delivery, so the receive side
 // has no flow control; a stream holding more than recvWindow unread bytes
@@ -27,105 +22,6 @@ const (
 	blockingReceive = false
 	recvWindow      = 16 << 20
 )
-
-// connPlatform holds the connection-level JavaScript callbacks.
-type connPlatform struct {
-	mu       sync.Mutex
-	undo     func()
-	released bool
-}
-
-// add listens to event on target until release. After release it only
-// drops fn: a connection that died during its handshake must not keep
-// listeners.
-func (p *connPlatform) add(target js.Value, event string, fn js.Func) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.released {
-		fn.Release()
-		return
-	}
-	target.Call("addEventListener", event, fn)
-	prev := p.undo
-	p.undo = func() {
-		target.Call("removeEventListener", event, fn)
-		fn.Release()
-		if prev != nil {
-			prev()
-		}
-	}
-}
-
-func (p *connPlatform) release() {
-	p.mu.Lock()
-	r := p.undo
-	p.undo, p.released = nil, true
-	p.mu.Unlock()
-	if r != nil {
-		r()
-	}
-}
-
-// newPeerConnection creates the browser's RTCPeerConnection (through
-// pion) with its defaults: a fresh certificate, host candidates.
-func newPeerConnection(_ Addr, _ *slog.Logger) (*pion.PeerConnection, error) {
-	return pion.NewPeerConnection(pion.Configuration{})
-}
-
-func closePeerConnection(pc *pion.PeerConnection) { pc.Close() }
-
-// watch routes the remote's data channels to acceptStream and ends the
-// connection when it fails or closes.
-func (c *conn) watch() {
-	c.pc.OnConnectionStateChange(c.onState)
-	c.plat.add(c.pc.JSValue(), "datachannel", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch := args[0].Get("channel")
-		c.acceptStream(func(s *stream) dataChannel { return attachChannel(ch, s) })
-		return nil
-	}))
-}
-
-// watchTransport ends the connection when the SCTP or DTLS transport
-// closes or fails: the browser reports a remote that closed its peer
-// connection there, long before ICE gives up.
-func (c *conn) watchTransport() {
-	sctp := c.pc.JSValue().Get("sctp")
-	if sctp.IsUndefined() || sctp.IsNull() {
-		return
-	}
-	c.plat.add(sctp, "statechange", js.FuncOf(func(this js.Value, _ []js.Value) any {
-		if st := this.Get("state").String(); st == "closed" {
-			go c.fail(errors.New("sctp transport closed"))
-		}
-		return nil
-	}))
-	dtls := sctp.Get("transport")
-	if dtls.IsUndefined() || dtls.IsNull() {
-		return
-	}
-	c.plat.add(dtls, "statechange", js.FuncOf(func(this js.Value, _ []js.Value) any {
-		if st := this.Get("state").String(); st == "closed" || st == "failed" {
-			go c.fail(fmt.Errorf("dtls transport %s", st))
-		}
-		return nil
-	}))
-}
-
-// openChannel creates s's data channel: the negotiated handshake channel
-// (id 0) or a stream's (the browser picks the id).
-func openChannel(c *conn, s *stream, handshake bool) error {
-	var init *pion.DataChannelInit
-	if handshake {
-		negotiated, id := true, uint16(0)
-		init = &pion.DataChannelInit{Negotiated: &negotiated, ID: &id}
-	}
-	dc, err := c.pc.CreateDataChannel("", init)
-	if err != nil {
-		return err
-	}
-	attachChannel(dc.JSValue(), s)
-	return nil
-}
 
 // jsChannel is an RTCDataChannel used directly.
 type jsChannel struct {

@@ -3,17 +3,12 @@
 package webrtc
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"sync"
 
 	"github.com/pion/datachannel"
-	"github.com/pion/ice/v4"
-	"github.com/pion/logging"
 	pion "github.com/pion/webrtc/v4"
 )
 
@@ -25,60 +20,6 @@ const (
 	recvWindow      = 256 << 10
 )
 
-// connPlatform holds nothing natively: pion's callbacks need no release.
-type connPlatform struct{}
-
-func (*connPlatform) release() {}
-
-// newPeerConnection builds a pion peer connection for dialling a: host
-// candidates only (no mDNS, no STUN), loopback ones exactly when the
-// listener is on loopback, 16 KiB messages.
-func newPeerConnection(a Addr, log *slog.Logger) (*pion.PeerConnection, error) {
-	var se pion.SettingEngine
-	se.LoggerFactory = pionLogs{log}
-	se.DetachDataChannels()
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	if a.IP.Is4() {
-		se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	} else {
-		se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP6})
-	}
-	if a.IP.IsLoopback() {
-		se.SetIncludeLoopbackCandidate(true)
-		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	}
-	se.SetSCTPMaxMessageSize(maxMessageSize)
-	api := pion.NewAPI(pion.WithSettingEngine(se))
-	return api.NewPeerConnection(pion.Configuration{})
-}
-
-// closePeerConnection closes pc and waits for pion's goroutines.
-func closePeerConnection(pc *pion.PeerConnection) {
-	pc.GracefulClose()
-}
-
-// watch routes the remote's data channels to acceptStream and ends the
-// connection when ICE or DTLS fails or the peer connection closes (pion
-// closes it on a DTLS close_notify).
-func (c *conn) watch() {
-	c.pc.OnConnectionStateChange(c.onState)
-	c.pc.OnDataChannel(func(dc *pion.DataChannel) {
-		c.acceptStream(func(s *stream) dataChannel {
-			return attachChannel(c, dc, s)
-		})
-	})
-}
-
-// watchTransport ends the connection when the SCTP association closes.
-func (c *conn) watchTransport() {
-	c.pc.SCTP().OnClose(func(err error) {
-		if err == nil {
-			err = errors.New("sctp association closed")
-		}
-		c.fail(err)
-	})
-}
-
 // openChannel creates s's data channel: the negotiated handshake channel
 // (id 0) or a stream's (pion picks the next even id, as the DTLS client).
 func openChannel(c *conn, s *stream, handshake bool) error {
@@ -87,7 +28,7 @@ func openChannel(c *conn, s *stream, handshake bool) error {
 		negotiated, id := true, uint16(0)
 		init = &pion.DataChannelInit{Negotiated: &negotiated, ID: &id}
 	}
-	dc, err := c.pc.CreateDataChannel("", init)
+	dc, err := c.pc.pc.CreateDataChannel("", init)
 	if err != nil {
 		return err
 	}
@@ -185,29 +126,3 @@ func (p *pionChannel) close() {
 	// is shared by every stream, and stall the whole connection.
 	p.rwc.Close()
 }
-
-// pionLogs sends pion's logs to slog at debug level (errors at warn).
-type pionLogs struct{ log *slog.Logger }
-
-func (f pionLogs) NewLogger(scope string) logging.LeveledLogger {
-	return pionLogger{f.log.With("pion", scope)}
-}
-
-type pionLogger struct{ log *slog.Logger }
-
-func (l pionLogger) logf(level slog.Level, format string, args ...any) {
-	if l.log.Enabled(context.Background(), level) {
-		l.log.Log(context.Background(), level, "webrtc: "+fmt.Sprintf(format, args...))
-	}
-}
-
-func (l pionLogger) Trace(string)                      {}
-func (l pionLogger) Tracef(string, ...any)             {}
-func (l pionLogger) Debug(msg string)                  { l.logf(slog.LevelDebug, "%s", msg) }
-func (l pionLogger) Debugf(format string, args ...any) { l.logf(slog.LevelDebug, format, args...) }
-func (l pionLogger) Info(msg string)                   { l.logf(slog.LevelDebug, "%s", msg) }
-func (l pionLogger) Infof(format string, args ...any)  { l.logf(slog.LevelDebug, format, args...) }
-func (l pionLogger) Warn(msg string)                   { l.logf(slog.LevelDebug, "%s", msg) }
-func (l pionLogger) Warnf(format string, args ...any)  { l.logf(slog.LevelDebug, format, args...) }
-func (l pionLogger) Error(msg string)                  { l.logf(slog.LevelWarn, "%s", msg) }
-func (l pionLogger) Errorf(format string, args ...any) { l.logf(slog.LevelWarn, format, args...) }

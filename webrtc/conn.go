@@ -11,17 +11,19 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/sec"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
-	pion "github.com/pion/webrtc/v4"
 
 	"lightdas/p2p"
 )
 
-// conn is one WebRTC-direct connection (one RTCPeerConnection).
+// conn is one WebRTC-direct connection (one RTCPeerConnection). Only its
+// peer connection layer differs between builds: peerConn and the
+// channels are pion's natively (peer_native.go, channel_native.go) and
+// the browser's objects in the js build (peer_js.go, channel_js.go).
 type conn struct {
 	h         *Host
 	addr      Addr
 	peer      p2p.PeerID
-	pc        *pion.PeerConnection
+	pc        *peerConn
 	remoteKey crypto.PubKey
 	plat      connPlatform // what the js build must release
 
@@ -38,7 +40,7 @@ type conn struct {
 	pcOnce sync.Once
 }
 
-func newConn(h *Host, a Addr, pc *pion.PeerConnection) *conn {
+func newConn(h *Host, a Addr, pc *peerConn) *conn {
 	return &conn{
 		h: h, addr: a, peer: a.PeerID(), pc: pc,
 		ready:   make(chan struct{}),
@@ -70,23 +72,17 @@ func (h *Host) dial(ctx context.Context, a Addr) (_ *conn, err error) {
 	if err := openChannel(c, hs, true); err != nil {
 		return nil, fmt.Errorf("%w: handshake channel: %w", ErrHandshake, err)
 	}
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: creating offer: %w", ErrHandshake, err)
-	}
-	if err := pc.SetLocalDescription(offer); err != nil {
-		return nil, fmt.Errorf("%w: setting offer: %w", ErrHandshake, err)
-	}
-	desc := pc.LocalDescription()
-	if desc == nil {
-		return nil, fmt.Errorf("%w: no local description", ErrHandshake)
-	}
-	local, err := parseLocalSDP(desc.SDP)
+	// The offer is set unchanged as the local description (no munging);
+	// the answer is built from the address.
+	offer, err := pc.offer(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrHandshake, err)
 	}
-	answer := pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: answerSDP(a, ufragPrefixV2+local.icePwd)}
-	if err := pc.SetRemoteDescription(answer); err != nil {
+	local, err := parseLocalSDP(offer)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrHandshake, err)
+	}
+	if err := pc.setAnswer(ctx, answerSDP(a, ufragPrefixV2+local.icePwd)); err != nil {
 		return nil, fmt.Errorf("%w: setting answer: %w", ErrHandshake, err)
 	}
 
@@ -133,22 +129,33 @@ func (h *Host) dial(ctx context.Context, a Addr) (_ *conn, err error) {
 // went away) is noticed within about disconnect timeout + grace instead.
 const disconnectGrace = 5 * time.Second
 
+// connState is an RTCPeerConnectionState, spelled as the W3C enum (pion
+// spells its states the same way).
+type connState string
+
+const (
+	stateConnected    connState = "connected"
+	stateDisconnected connState = "disconnected"
+	stateFailed       connState = "failed"
+	stateClosed       connState = "closed"
+)
+
 // onState follows the peer connection's state.
-func (c *conn) onState(st pion.PeerConnectionState) {
+func (c *conn) onState(st connState) {
 	switch st {
-	case pion.PeerConnectionStateFailed, pion.PeerConnectionStateClosed:
+	case stateFailed, stateClosed:
 		c.fail(fmt.Errorf("peer connection %s", st))
-	case pion.PeerConnectionStateDisconnected:
+	case stateDisconnected:
 		c.mu.Lock()
 		if c.discTimer == nil {
 			c.discTimer = time.AfterFunc(disconnectGrace, func() {
-				if c.pc.ConnectionState() == pion.PeerConnectionStateDisconnected {
+				if c.pc.state() == stateDisconnected {
 					c.fail(fmt.Errorf("ICE disconnected for %v", disconnectGrace))
 				}
 			})
 		}
 		c.mu.Unlock()
-	case pion.PeerConnectionStateConnected:
+	case stateConnected:
 		c.stopDisconnectTimer()
 	}
 }
@@ -193,7 +200,8 @@ func (c *conn) close(err error) {
 }
 
 // fail ends the connection because the transport failed or closed; it is
-// safe to call from pion's and the browser's callbacks.
+// safe to call from pion's callbacks (natively) and from goroutines the
+// browser's events start.
 func (c *conn) fail(err error) {
 	if !c.shutdown(fmt.Errorf("webrtc: connection to %s lost: %w: %w: %w", c.peer, p2p.ErrStreamReset, p2p.ErrNoConnection, err)) {
 		return
@@ -236,7 +244,7 @@ func (c *conn) shutdown(err error) bool {
 // goroutines, so it must not run inside a pion callback.
 func (c *conn) closePC() {
 	c.pcOnce.Do(func() {
-		closePeerConnection(c.pc)
+		c.pc.close()
 		c.plat.release()
 	})
 }

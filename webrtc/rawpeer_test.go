@@ -61,16 +61,16 @@ func rawPeer(t *testing.T, h *Host, onChannel func(*pion.DataChannel)) p2p.PeerI
 		t.Fatal(err)
 	}
 
-	offer, err := pc.CreateOffer(nil)
+	offer, err := pc.pc.CreateOffer(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gathered := pion.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
+	gathered := pion.GatheringCompletePromise(pc.pc)
+	if err := pc.pc.SetLocalDescription(offer); err != nil {
 		t.Fatal(err)
 	}
 	<-gathered
-	if err := remote.SetRemoteDescription(*pc.LocalDescription()); err != nil {
+	if err := remote.SetRemoteDescription(*pc.pc.LocalDescription()); err != nil {
 		t.Fatal(err)
 	}
 	answer, err := remote.CreateAnswer(nil)
@@ -82,7 +82,7 @@ func rawPeer(t *testing.T, h *Host, onChannel func(*pion.DataChannel)) p2p.PeerI
 		t.Fatal(err)
 	}
 	<-gathered
-	if err := pc.SetRemoteDescription(*remote.LocalDescription()); err != nil {
+	if err := pc.pc.SetRemoteDescription(*remote.LocalDescription()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the data channel to open", func() bool {

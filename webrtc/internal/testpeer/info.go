@@ -57,7 +57,7 @@ type Info struct {
 func Load() (Info, error) {
 	path := os.Getenv(EnvVar)
 	if path == "" {
-		return Info{}, fmt.Errorf("testpeer: %s is not set: run the browser tests with webrtcpeer as the -exec wrapper: go build -o .bin/webrtcpeer ./webrtc/internal/cmd/webrtcpeer && GOOS=js GOARCH=wasm go test -exec '.bin/webrtcpeer .bin/wasmbrowsertest' ./webrtc/", EnvVar)
+		return Info{}, fmt.Errorf("testpeer: %s is not set: run the browser tests with webrtcpeer as the -exec wrapper: go build -o .bin/webrtcpeer ./webrtc/internal/cmd/webrtcpeer && GOOS=js GOARCH=wasm go test -exec \"$PWD/.bin/webrtcpeer $PWD/.bin/wasmbrowsertest\" ./webrtc/", EnvVar)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

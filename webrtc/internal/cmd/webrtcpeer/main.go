@@ -7,7 +7,7 @@
 // wrapper around wasmbrowsertest:
 //
 //	go build -o .bin/webrtcpeer ./webrtc/internal/cmd/webrtcpeer
-//	GOOS=js GOARCH=wasm go test -exec '.bin/webrtcpeer .bin/wasmbrowsertest' ./webrtc/
+//	GOOS=js GOARCH=wasm go test -exec "$PWD/.bin/webrtcpeer $PWD/.bin/wasmbrowsertest" ./webrtc/
 //
 // Without a command it prints the info file's path and serves until
 // interrupted.
