@@ -545,6 +545,32 @@ func (c *Client) Results(ctx context.Context, from, to uint64) ([]*BlockResult, 
 	return c.cfg.Results.Results(ctx, from, to)
 }
 
+// Sample samples the stored header of height once, outside the schedule
+// (e.g. a height below the window that a script asks about). The verdict
+// is reported as a BlockEvent (with its cells) but neither persisted nor
+// counted in the checkpoint. ErrNotFound when the header is not stored.
+func (c *Client) Sample(ctx context.Context, height uint64) (*BlockResult, error) {
+	lb, err := c.cfg.Headers.GetByHeight(ctx, height)
+	if errors.Is(err, headers.ErrNotFound) {
+		return nil, fmt.Errorf("light: header of height %d: %w", height, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("light: header of height %d: %w", height, err)
+	}
+	r, err := c.sampler.Sample(ctx, lb.Header)
+	if err != nil {
+		return nil, fmt.Errorf("light: sampling height %d: %w", height, err)
+	}
+	return fromDAS(r, nil, nil), nil
+}
+
+// Checkpoint is the sampler's progress (what it persists).
+func (c *Client) Checkpoint() *das.Checkpoint { return c.sampler.Checkpoint() }
+
+// SamplerStatus is the sampler's own snapshot (peer scores with ban
+// times included).
+func (c *Client) SamplerStatus() das.Status { return c.sampler.Status() }
+
 // PeerStatus is one connected peer in Status.
 type PeerStatus struct {
 	ID          string     `json:"id"`

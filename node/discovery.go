@@ -77,7 +77,8 @@ func servingAddrs(h *libp2phost.Host, chainID string, self bool) pex.AddrSource 
 }
 
 // discoverer asks connected peers for serving nodes (pex) and connects to
-// new ones up to maxPeers.
+// new ones up to maxPeers: the full node's discovery (light nodes use the
+// light client's).
 type discoverer struct {
 	host     *libp2phost.Host
 	chainID  string
@@ -86,8 +87,6 @@ type discoverer struct {
 	log      *slog.Logger
 	// bootstrap peers are dialled again whenever they are not connected.
 	bootstrap []string
-	// onLearn counts the addresses merged into the peerstore.
-	onLearn func(n int)
 }
 
 func (d *discoverer) run(ctx context.Context) {
@@ -141,18 +140,12 @@ func (d *discoverer) round(ctx context.Context) {
 			learned[id] = append(learned[id], a)
 		}
 	}
-	n := 0
 	for _, addrs := range learned {
 		strs := make([]string, len(addrs))
 		for i, a := range addrs {
 			strs[i] = a.String()
 		}
-		if err := d.host.AddPeerAddrs(strs...); err == nil {
-			n += len(strs)
-		}
-	}
-	if d.onLearn != nil && n > 0 {
-		d.onLearn(n)
+		d.host.AddPeerAddrs(strs...)
 	}
 	connected := map[p2p.PeerID]bool{}
 	for _, p := range d.host.Peers() {
@@ -177,21 +170,17 @@ func (d *discoverer) round(ctx context.Context) {
 	}
 }
 
-// connectBootstrap remembers the bootstrap addresses and dials them,
-// returning how many peers it reached.
-func connectBootstrap(ctx context.Context, h *libp2phost.Host, addrs []string, log *slog.Logger) int {
-	ok := 0
+// connectBootstrap dials the bootstrap addresses once (the discoverer
+// dials them again whenever they are not connected).
+func connectBootstrap(ctx context.Context, h *libp2phost.Host, addrs []string, log *slog.Logger) {
 	for _, a := range addrs {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err := h.ConnectAddr(cctx, a)
 		cancel()
 		if err != nil {
 			log.Warn("bootstrap peer unreachable", "addr", a, "err", err)
-			continue
 		}
-		ok++
 	}
-	return ok
 }
 
 // watchPeers reports connectivity changes as API events until ctx ends.

@@ -6,9 +6,10 @@
 //     verifies the header chain, fetches every block's extended rows over
 //     the rows protocol, verifies each row against the header's
 //     commitments, stores and then serves it, pruning beyond a window.
-//   - LightNode: it syncs the header chain and samples every block
-//     (das.Sampler) with a persistent checkpoint, and finds full nodes
-//     through bootstrap addresses and peer exchange.
+//   - LightNode: the light client of package light (header sync, sampling
+//     with a persistent checkpoint, discovery through bootstrap addresses
+//     and peer exchange, reconnects) over a go-libp2p host, with bbolt
+//     stores and the HTTP API's view of its events and status.
 //
 // Both implement the HTTP API's Backend (node/api). The network is
 // go-libp2p (p2p/libp2phost), so the assemblies are native-only; the wire

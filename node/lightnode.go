@@ -14,8 +14,10 @@ import (
 	"lightdas/das"
 	"lightdas/headers"
 	"lightdas/kzg"
+	"lightdas/light"
 	"lightdas/node/api"
 	"lightdas/node/store"
+	"lightdas/p2p"
 	"lightdas/p2p/libp2phost"
 )
 
@@ -39,7 +41,9 @@ type LightConfig struct {
 	// Blocks and Requests bound the blocks sampled at once and the
 	// requests in flight (das defaults 4 and 16).
 	Blocks, Requests int
-	// PexInterval and MaxPeers: see FullConfig. Defaults 30 s and 16.
+	// PexInterval and MaxPeers: how often connected peers are asked for
+	// more peers, and how many peers learned that way are dialled.
+	// Defaults 30 s and 16.
 	PexInterval time.Duration
 	MaxPeers    int
 	// SamplerOptions are passed to das.NewSampler after the node's own.
@@ -49,7 +53,9 @@ type LightConfig struct {
 	Logger   *slog.Logger
 }
 
-// LightNode follows the header chain and samples every block.
+// LightNode is the native light client: a light.Client (header sync,
+// sampling with its catch-up rule, peer exchange, reconnects) over a
+// go-libp2p host, with its stores on disk and the HTTP API's view of it.
 type LightNode struct {
 	cfg     LightConfig
 	chainID string
@@ -59,9 +65,8 @@ type LightNode struct {
 	db      *store.DB
 	results *resultStore
 	host    *libp2phost.Host
-	syncer  *headers.Syncer
-	tracker *headers.PeerTracker
-	sampler *das.Sampler
+	client  *light.Client
+	unsub   func()
 	events  *hub
 }
 
@@ -84,10 +89,10 @@ func NewLightNode(cfg LightConfig) (*LightNode, error) {
 		cfg.Confidence = das.DefaultConfidence
 	}
 	if cfg.Window <= 0 {
-		cfg.Window = 100
+		cfg.Window = light.DefaultWindow
 	}
 	if cfg.PexInterval <= 0 {
-		cfg.PexInterval = 30 * time.Second
+		cfg.PexInterval = light.DefaultPexInterval
 	}
 	if cfg.MaxPeers <= 0 {
 		cfg.MaxPeers = 16
@@ -101,160 +106,132 @@ func NewLightNode(cfg LightConfig) (*LightNode, error) {
 	return &LightNode{cfg: cfg, chainID: cfg.Genesis.ChainID, lifecycle: lifecycle{log: cfg.Logger.With("node", "light")}, events: newHub()}, nil
 }
 
-// Start opens the stores, starts the host, dials the bootstrap peers
-// (bounded by ctx) and runs header sync, sampling and peer exchange in the
-// background until Close.
+// Start opens the stores, starts the host and the light client, which
+// dials the bootstrap peers and runs header sync, sampling and peer
+// exchange in the background until Close.
 func (n *LightNode) Start(ctx context.Context) (err error) {
 	cfg := n.cfg
 	n.startedAt = time.Now()
 	defer func() {
 		if err != nil {
-			n.shutdown()
+			n.shutdown(context.Background())
 		}
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("node: data dir: %w", err)
 	}
-	// Headers far below the sampling window are not needed again.
-	keep := uint64(4*cfg.Window + 64)
-	n.db, err = store.Open(filepath.Join(cfg.DataDir, DBFile), store.Options{ChainID: n.chainID, KeepHeaders: keep})
+	// What the stores keep: the light client prunes to the same depths.
+	keepHeaders, keepResults := 4*cfg.Window+64, 2*cfg.Window+64
+	n.db, err = store.Open(filepath.Join(cfg.DataDir, DBFile), store.Options{ChainID: n.chainID, KeepHeaders: uint64(keepHeaders)})
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	n.results, err = openResults(filepath.Join(cfg.DataDir, ResultsFile), n.chainID, 2*cfg.Window+64)
+	n.results, err = openResults(filepath.Join(cfg.DataDir, ResultsFile), n.chainID, keepResults)
 	if err != nil {
 		return err
-	}
-	verifier := cfg.Verifier
-	if verifier == nil {
-		if verifier, err = kzg.NewVerifier(); err != nil {
-			return fmt.Errorf("node: %w", err)
-		}
 	}
 	n.host, err = libp2phost.New(libp2phost.Config{DataDir: cfg.DataDir, ListenAddrs: cfg.ListenAddrs,
 		Role: libp2phost.LightClient, Logger: cfg.Logger})
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	hv, err := headers.NewGenesisVerifier(cfg.Genesis, headers.Options{})
+	lc := light.Config{
+		Host:           n.host,
+		Dialer:         hostDialer{n.host},
+		ChainID:        n.chainID,
+		Genesis:        cfg.Genesis,
+		Checkpoint:     cfg.Checkpoint,
+		Bootstrap:      cfg.Bootstrap,
+		Headers:        n.db.Headers(),
+		Checkpoints:    n.db.Checkpoints(),
+		Results:        n.results,
+		Confidence:     cfg.Confidence,
+		Window:         cfg.Window,
+		Blocks:         cfg.Blocks,
+		Requests:       cfg.Requests,
+		SamplerOptions: cfg.SamplerOptions,
+		KeepHeaders:    keepHeaders,
+		KeepResults:    keepResults,
+		MaxPeers:       cfg.MaxPeers,
+		PexInterval:    cfg.PexInterval,
+		Verifier:       cfg.Verifier,
+		Logger:         cfg.Logger,
+	}
+	if cfg.Confidence == 1 {
+		// The sampler takes a target of 1 (every cell it can verify); the
+		// light client's configuration stops below it, so it is handed to
+		// the sampler directly.
+		lc.Confidence = 0
+		lc.SamplerOptions = append([]das.Option{das.WithConfidence(1)}, cfg.SamplerOptions...)
+	}
+	n.client, err = light.New(lc)
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	n.syncer, err = headers.NewSyncer(headers.SyncerConfig{
-		Store:      n.db.Headers(),
-		Verifier:   hv,
-		Genesis:    cfg.Genesis,
-		Checkpoint: cfg.Checkpoint,
-		OnMisbehavior: func(peer string, err error) {
-			n.log.Warn("header peer misbehaved", "peer", peer, "err", err)
-			n.events.publish(&api.PeerPenalisedEvent{Peer: peer, Reason: err.Error()})
-		},
-	})
-	if err != nil {
+	// Subscribed before the start, so that no event is missed.
+	n.unsub = n.client.Subscribe(n.onClientEvent)
+	if err := n.client.Start(ctx); err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	opts := []das.Option{
-		das.WithConfidence(cfg.Confidence),
-		das.WithWindow(cfg.Window),
-		das.WithHeaders(n.db.Headers()),
-		das.WithEvents(n.onSamplerEvent),
-		das.WithResults(func(_ context.Context, r *das.BlockResult) error {
-			return n.results.put(api.FromBlockResult(r))
-		}),
-	}
-	if cfg.Blocks > 0 || cfg.Requests > 0 {
-		b, r := cfg.Blocks, cfg.Requests
-		if b <= 0 {
-			b = 4
-		}
-		if r <= 0 {
-			r = 16
-		}
-		opts = append(opts, das.WithConcurrency(b, r))
-	}
-	opts = append(opts, cfg.SamplerOptions...)
-	n.sampler, err = das.NewSampler(n.host, n.chainID, verifier, n.db.Checkpoints(), opts...)
-	if err != nil {
-		return fmt.Errorf("node: %w", err)
-	}
-	n.tracker = headers.TrackPeers(n.host, n.syncer, n.chainID, headers.NewCodec())
-
-	rctx, cancel := context.WithCancel(context.Background())
-	n.cancel = cancel
-	connectBootstrap(ctx, n.host, cfg.Bootstrap, n.log)
-	n.wg.Go(func() {
-		for {
-			err := n.syncer.Run(rctx)
-			if rctx.Err() != nil {
-				return
-			}
-			n.setErr(fmt.Errorf("header sync stopped: %w", err))
-			var eq *headers.EquivocationError
-			if errors.As(err, &eq) {
-				return // evidence of an attack: stop and report
-			}
-			select {
-			case <-rctx.Done():
-				return
-			case <-time.After(time.Second):
-			}
-		}
-	})
-	n.wg.Go(func() {
-		if err := n.sampler.Run(rctx); err != nil && rctx.Err() == nil {
-			n.setErr(fmt.Errorf("sampler stopped: %w", err))
-		}
-	})
-	n.wg.Go(func() {
-		if err := n.sampler.Follow(rctx, n.syncer); err != nil && rctx.Err() == nil {
-			n.setErr(fmt.Errorf("following headers stopped: %w", err))
-		}
-	})
-	d := &discoverer{host: n.host, chainID: n.chainID, maxPeers: cfg.MaxPeers, interval: cfg.PexInterval,
-		log: n.log, bootstrap: cfg.Bootstrap}
-	n.wg.Go(func() { d.run(rctx) })
-	n.wg.Go(func() { watchPeers(rctx, n.host, n.events) })
 	n.log.Info("light node started", "peer", n.host.ID(), "bootstrap", len(cfg.Bootstrap))
 	return nil
 }
 
-// onSamplerEvent fans the sampler's events out. It runs on the sampler's
-// goroutines, after the verdict and the checkpoint were saved (WithResults).
-func (n *LightNode) onSamplerEvent(e das.Event) {
-	ae, ok := api.FromDASEvent(e)
-	if !ok {
-		return
+// hostDialer connects the libp2p host for the light client. The security
+// handshake authenticates the peer id the address names.
+type hostDialer struct{ h *libp2phost.Host }
+
+func (d hostDialer) Connect(ctx context.Context, addr string) (p2p.PeerID, error) {
+	id, err := light.PeerOf(addr)
+	if err != nil {
+		return "", err
 	}
-	if he, ok := ae.(*api.HeaderEvent); ok {
-		he.Time = n.headerTime(he.Height)
+	if err := d.h.ConnectAddr(ctx, addr); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// onClientEvent maps the light client's events to the API's. It runs on
+// the client's goroutines, one event at a time, after a verdict was
+// persisted.
+func (n *LightNode) onClientEvent(e light.Event) {
+	var ae api.Event
+	switch e := e.(type) {
+	case *light.HeaderEvent:
+		ae = &api.HeaderEvent{Height: e.Height, Hash: e.Hash, K: e.K, Time: e.Time, ReceivedAt: e.ReceivedAt}
+	case *light.CellEvent:
+		ae = &api.CellEvent{Height: e.Height, Row: e.Row, Col: e.Col, Peer: e.Peer, Outcome: e.Outcome, Error: e.Error}
+	case *light.BlockEvent:
+		ae = &api.BlockEvent{BlockResult: toAPIResult(&e.BlockResult)}
+	case *light.PeerEvent:
+		ae = &api.PeerEvent{Peer: e.Peer, Addr: e.Addr, Connected: e.Connected}
+	case *light.PeerPenalisedEvent:
+		ae = &api.PeerPenalisedEvent{Peer: e.Peer, Height: e.Height, Reason: e.Reason, Penalty: e.Penalty,
+			Score: e.Score, BannedUntil: e.BannedUntil}
+	default:
+		return // states, sampling starts and errors: the client logs them
 	}
 	n.events.publish(ae)
 }
 
-func (n *LightNode) headerTime(h uint64) time.Time {
-	lb, err := n.db.Headers().GetByHeight(context.Background(), h)
-	if err != nil {
-		return time.Time{}
-	}
-	return lb.Header.Time
+// Close stops the node: the light client first (bounded by ctx), then the
+// host and the stores.
+func (n *LightNode) Close(ctx context.Context) error {
+	return n.stop(ctx, func() error { return n.shutdown(ctx) })
 }
 
-// Close stops the node: background work first (bounded by ctx), then the
-// host and the stores.
-func (n *LightNode) Close(ctx context.Context) error { return n.stop(ctx, n.shutdown) }
-
-func (n *LightNode) shutdown() error {
-	if n.cancel != nil {
-		n.cancel()
-	}
-	if n.tracker != nil {
-		n.tracker.Close()
-	}
+func (n *LightNode) shutdown(ctx context.Context) error {
 	var errs []error
+	if n.client != nil {
+		errs = append(errs, n.client.Close(ctx))
+	}
+	if n.unsub != nil {
+		n.unsub()
+	}
 	if n.host != nil {
 		errs = append(errs, n.host.Close())
 	}
-	n.wg.Wait()
 	if n.results != nil {
 		errs = append(errs, n.results.close())
 	}
@@ -268,17 +245,27 @@ func (n *LightNode) shutdown() error {
 func (n *LightNode) Host() *libp2phost.Host { return n.host }
 
 // Checkpoint is the sampler's progress (what it persists).
-func (n *LightNode) Checkpoint() *das.Checkpoint { return n.sampler.Checkpoint() }
+func (n *LightNode) Checkpoint() *das.Checkpoint { return n.client.Checkpoint() }
 
 // SamplerStatus is the sampler's own snapshot (peer scores included).
-func (n *LightNode) SamplerStatus() das.Status { return n.sampler.Status() }
+func (n *LightNode) SamplerStatus() das.Status { return n.client.SamplerStatus() }
+
+// sampleOnce samples the stored header of height once, outside the
+// sampling schedule (see Verify).
+func (n *LightNode) sampleOnce(ctx context.Context, height uint64) (api.BlockResult, error) {
+	r, err := n.client.Sample(ctx, height)
+	if err != nil {
+		return api.BlockResult{}, err
+	}
+	return toAPIResult(r), nil
+}
 
 // Head implements api.Backend: the highest verified header.
 func (n *LightNode) Head(ctx context.Context) (*headers.LightBlock, error) {
-	if n.db == nil {
+	if n.client == nil {
 		return nil, api.ErrUnavailable
 	}
-	lb, err := n.db.Headers().Head(ctx)
+	lb, err := n.client.Head(ctx)
 	if errors.Is(err, headers.ErrNotFound) {
 		return nil, fmt.Errorf("node: no head yet: %w", api.ErrNotFound)
 	}
@@ -288,26 +275,21 @@ func (n *LightNode) Head(ctx context.Context) (*headers.LightBlock, error) {
 // BlockResult implements api.Backend: the persisted verdict of the
 // height's latest sampling; pending for a known height without one.
 func (n *LightNode) BlockResult(ctx context.Context, height uint64) (api.BlockResult, error) {
-	if n.results == nil {
+	if n.client == nil {
 		return api.BlockResult{}, api.ErrUnavailable
 	}
-	if r, ok, err := n.results.get(height); err != nil {
-		return api.BlockResult{}, err
-	} else if ok {
-		return r, nil
-	}
-	lb, err := n.db.Headers().GetByHeight(ctx, height)
-	if errors.Is(err, headers.ErrNotFound) {
+	r, err := n.client.Result(ctx, height)
+	if errors.Is(err, light.ErrNotFound) {
+		if _, herr := n.db.Headers().GetByHeight(ctx, height); herr == nil {
+			// Settled without a verdict of ours: below the catch-up window.
+			return api.BlockResult{}, fmt.Errorf("node: height %d is outside the sampling window: %w", height, api.ErrNotFound)
+		}
 		return api.BlockResult{}, fmt.Errorf("node: height %d: %w", height, api.ErrNotFound)
 	}
 	if err != nil {
 		return api.BlockResult{}, err
 	}
-	if n.sampler.Checkpoint().Settled(height) {
-		// Settled without a verdict of ours: below the catch-up window.
-		return api.BlockResult{}, fmt.Errorf("node: height %d is outside the sampling window: %w", height, api.ErrNotFound)
-	}
-	return api.BlockResult{Height: height, Hash: lb.Hash().String(), K: lb.Header.K(), Status: api.StatusPending}, nil
+	return toAPIResult(r), nil
 }
 
 // Subscribe implements api.Backend.
@@ -315,25 +297,40 @@ func (n *LightNode) Subscribe(fn func(api.Event)) (cancel func()) { return n.eve
 
 // Status implements api.Backend.
 func (n *LightNode) Status(ctx context.Context) (api.Status, error) {
-	if n.sampler == nil {
+	if n.client == nil {
 		return api.Status{}, api.ErrUnavailable
 	}
+	ls := n.client.Status()
 	st := api.Status{
 		ChainID:     n.chainID,
 		Role:        api.RoleLight,
-		PeerID:      string(n.host.ID()),
+		PeerID:      ls.PeerID,
 		ListenAddrs: n.host.AddrStrings(),
-		Peers:       len(n.host.Peers()),
+		Peers:       len(ls.Peers),
+		NetworkHead: ls.NetworkHead,
+		HeaderHead:  ls.HeaderHead,
+		SampledHead: ls.SampledHead,
+		DoneUpTo:    ls.DoneUpTo,
+		Failures:    ls.Failures,
+		Available:   ls.Available,
+		Unavailable: ls.Unavailable,
+		Invalid:     ls.Invalid,
 		StartedAt:   n.startedAt,
+		Error:       ls.Error,
 	}
-	api.ApplySamplerStatus(&st, n.sampler.Status())
-	if head, err := n.db.Headers().Head(ctx); err == nil {
-		st.HeaderHead = head.Height()
+	if ls.CatchUpFrom > 0 && ls.NetworkHead >= ls.CatchUpFrom {
+		cu := &api.CatchUp{From: ls.CatchUpFrom, To: ls.NetworkHead, Pending: ls.Pending, InFlight: ls.InFlight}
+		window := ls.NetworkHead - ls.CatchUpFrom + 1
+		busy := uint64(ls.Pending)
+		for _, h := range ls.InFlight {
+			if h >= ls.CatchUpFrom && h <= ls.NetworkHead {
+				busy++
+			}
+		}
+		if busy < window {
+			cu.Done = window - busy
+		}
+		st.CatchUp = cu
 	}
-	n.mu.Lock()
-	if n.lastErr != "" {
-		st.Error = n.lastErr
-	}
-	n.mu.Unlock()
 	return st, nil
 }

@@ -4,6 +4,7 @@ package node
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"lightdas/light"
 	"lightdas/node/api"
 )
 
@@ -29,11 +31,15 @@ var (
 )
 
 // resultStore persists the latest verdict of each height, keeping the
-// highest keep heights.
+// highest keep heights. It is the light client's light.ResultStore; the
+// verdicts are stored in the API's form (a light.BlockResult without its
+// sampled cells), which the files of earlier versions hold too.
 type resultStore struct {
 	db   *bolt.DB
 	keep uint64
 }
+
+var _ light.ResultStore = (*resultStore)(nil)
 
 func openResults(path, chainID string, keep int) (*resultStore, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
@@ -119,6 +125,97 @@ func (s *resultStore) get(h uint64) (api.BlockResult, bool, error) {
 }
 
 func (s *resultStore) close() error { return s.db.Close() }
+
+// PutResult implements light.ResultStore.
+func (s *resultStore) PutResult(_ context.Context, r *light.BlockResult) error {
+	return s.put(toAPIResult(r))
+}
+
+// Result implements light.ResultStore.
+func (s *resultStore) Result(_ context.Context, height uint64) (*light.BlockResult, error) {
+	r, ok, err := s.get(height)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("node: no result for height %d: %w", height, light.ErrNotFound)
+	}
+	return fromAPIResult(r), nil
+}
+
+// Results implements light.ResultStore.
+func (s *resultStore) Results(_ context.Context, from, to uint64) ([]*light.BlockResult, error) {
+	var out []*light.BlockResult
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketResults).Cursor()
+		for k, v := c.Seek(heightKey(from)); k != nil && binary.BigEndian.Uint64(k) <= to; k, v = c.Next() {
+			h := binary.BigEndian.Uint64(k)
+			r, err := decodeResult(v)
+			if err != nil {
+				return fmt.Errorf("node: results file, height %d: %w", h, err)
+			}
+			if r.Height != h {
+				return fmt.Errorf("node: results file, height %d: %w: value for height %d", h, ErrMalformed, r.Height)
+			}
+			out = append(out, fromAPIResult(r))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > light.MaxResults {
+		out = out[len(out)-light.MaxResults:]
+	}
+	return out, nil
+}
+
+// PruneResults implements light.ResultStore.
+func (s *resultStore) PruneResults(_ context.Context, below uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketResults)
+		c := b.Cursor()
+		var old [][]byte
+		for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) < below; k, _ = c.Next() {
+			old = append(old, bytes.Clone(k))
+		}
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// toAPIResult is the API's form of a light client verdict (without its
+// sampled cells).
+func toAPIResult(r *light.BlockResult) api.BlockResult {
+	out := api.BlockResult{
+		Height: r.Height, Hash: r.Hash, K: r.K, Status: api.BlockStatus(r.Status), Confidence: r.Confidence,
+		Samples: r.Samples, Verified: r.Verified, Peers: r.Peers, Requests: r.Requests, Attempt: r.Attempt,
+		ReceivedAt: r.ReceivedAt, StartedAt: r.StartedAt, DurationMs: r.DurationMs, VerifyMs: r.VerifyMs,
+		LatencyMs: r.LatencyMs, Error: r.Error,
+	}
+	for _, c := range r.Missing {
+		out.Missing = append(out.Missing, api.Cell{Row: c.Row, Col: c.Col})
+	}
+	return out
+}
+
+// fromAPIResult is the light client's form of a stored verdict.
+func fromAPIResult(r api.BlockResult) *light.BlockResult {
+	out := &light.BlockResult{
+		Height: r.Height, Hash: r.Hash, K: r.K, Status: string(r.Status), Confidence: r.Confidence,
+		Samples: r.Samples, Verified: r.Verified, Peers: r.Peers, Requests: r.Requests, Attempt: r.Attempt,
+		ReceivedAt: r.ReceivedAt, StartedAt: r.StartedAt, DurationMs: r.DurationMs, VerifyMs: r.VerifyMs,
+		LatencyMs: r.LatencyMs, Error: r.Error,
+	}
+	for _, c := range r.Missing {
+		out.Missing = append(out.Missing, light.Cell{Row: c.Row, Col: c.Col})
+	}
+	return out
+}
 
 const resultVersion = 1
 

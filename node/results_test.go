@@ -4,11 +4,15 @@ package node
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
+	"lightdas/light"
 	"lightdas/node/api"
 )
 
@@ -90,4 +94,66 @@ func FuzzDecodeResult(f *testing.F) {
 			t.Fatalf("re-encoded result does not decode: %v", err)
 		}
 	})
+}
+
+// TestResultStoreForLightClient: the results file as the light client's
+// light.ResultStore: verdicts round-trip (without their cells), ranges
+// come back ascending, pruning drops the heights below, and a missing
+// height is light.ErrNotFound.
+func TestResultStoreForLightClient(t *testing.T) {
+	ctx := context.Background()
+	s, err := openResults(filepath.Join(t.TempDir(), ResultsFile), "chain-a", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	now := time.Unix(1_700_000_000, 0).UTC()
+	for h := uint64(1); h <= 6; h++ {
+		r := &light.BlockResult{Height: h, Hash: "ab", K: 2, Status: light.StatusAvailable, Confidence: 0.9999,
+			Samples: 19, Verified: 18, Missing: []light.Cell{{Row: 3, Col: 4}}, StartedAt: &now, DurationMs: 1.5,
+			Cells: []light.Cell{{Row: 3, Col: 4, Outcome: light.OutcomeMissing}}}
+		if err := s.PutResult(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Result(ctx, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &light.BlockResult{Height: 4, Hash: "ab", K: 2, Status: light.StatusAvailable, Confidence: 0.9999,
+		Samples: 19, Verified: 18, Missing: []light.Cell{{Row: 3, Col: 4}}, StartedAt: &now, DurationMs: 1.5}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Result(4) = %+v, want %+v", got, want)
+	}
+	for _, tc := range []struct {
+		from, to uint64
+		want     []uint64
+	}{
+		{1, 6, []uint64{1, 2, 3, 4, 5, 6}},
+		{2, 4, []uint64{2, 3, 4}},
+		{5, 99, []uint64{5, 6}},
+		{7, 9, nil},
+		{4, 3, nil},
+	} {
+		rs, err := s.Results(ctx, tc.from, tc.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hs []uint64
+		for _, r := range rs {
+			hs = append(hs, r.Height)
+		}
+		if !slices.Equal(hs, tc.want) {
+			t.Errorf("Results(%d, %d) = %v, want %v", tc.from, tc.to, hs, tc.want)
+		}
+	}
+	if err := s.PruneResults(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Result(ctx, 3); !errors.Is(err, light.ErrNotFound) {
+		t.Fatalf("Result(3) after pruning below 4: %v", err)
+	}
+	if _, err := s.Result(ctx, 4); err != nil {
+		t.Fatalf("Result(4) after pruning below 4: %v", err)
+	}
 }

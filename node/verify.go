@@ -118,15 +118,15 @@ func verdictOf(ctx context.Context, n *LightNode, height uint64) (api.BlockResul
 		}
 		return api.BlockResult{}, false, herr
 	}
-	st := n.sampler.Status()
+	st := n.SamplerStatus()
 	if head, window := st.NetworkHead, uint64(n.cfg.Window); head < window || height > head-window {
 		return api.BlockResult{}, false, nil
 	}
-	r, err := n.sampler.Sample(ctx, lb.Header)
+	r, err := n.sampleOnce(ctx, lb.Height())
 	if err != nil {
 		return api.BlockResult{}, false, err
 	}
-	return api.FromBlockResult(r), true, nil
+	return r, true, nil
 }
 
 // VerifyExitCode maps Verify's outcome to the exit code of

@@ -125,8 +125,7 @@ const (
 )
 
 // BlockResult is the sampling result of one height, for
-// GET /v1/blocks/{height} and "block" events. FromBlockResult builds one
-// from a sampler result.
+// GET /v1/blocks/{height} and "block" events.
 type BlockResult struct {
 	Height     uint64      `json:"height"`
 	Hash       string      `json:"hash,omitempty"` // hex; empty when the header is unknown
@@ -159,7 +158,7 @@ type Cell struct {
 
 // Event is something the node reports to subscribers: *HeaderEvent,
 // *CellEvent, *BlockEvent, *PeerPenalisedEvent or *PeerEvent. The set is
-// closed; FromDASEvent converts sampler events.
+// closed.
 type Event interface {
 	// Kind is the SSE event name: "header", "cell", "block",
 	// "peer_penalised", "peer_connected" or "peer_disconnected".
