@@ -94,7 +94,7 @@ func FuzzParseAddr(f *testing.F) {
 			}
 			return
 		}
-		if len(a.Fingerprint()) != 32 || a.Port == 0 || !a.IP.IsValid() || a.Peer == "" {
+		if len(a.Fingerprint()) != 32 || a.Port == 0 || !a.IP.IsValid() || a.Peer.IsZero() {
 			t.Fatalf("accepted an unusable address: %+v", a)
 		}
 		// The canonical form parses to the same address.

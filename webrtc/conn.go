@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"sync"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/sec"
-	"github.com/libp2p/go-libp2p/p2p/security/noise"
-
 	"lightdas/p2p"
+	"lightdas/webrtc/internal/libp2pkey"
+	"lightdas/webrtc/internal/libp2pnoise"
 )
 
 // conn is one WebRTC-direct connection (one RTCPeerConnection). Only its
@@ -24,7 +21,7 @@ type conn struct {
 	addr      Addr
 	peer      p2p.PeerID
 	pc        *peerConn
-	remoteKey crypto.PubKey
+	remoteKey libp2pkey.PublicKey
 	plat      connPlatform // what the js build must release
 
 	ready chan struct{} // closed once Noise succeeded
@@ -90,15 +87,16 @@ func (h *Host) dial(ctx context.Context, a Addr) (_ *conn, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrHandshake, err)
 	}
-	tr, err := h.noise.WithSessionOptions(noise.Prologue(prologue))
-	if err != nil {
-		return nil, fmt.Errorf("%w: noise: %w", ErrHandshake, err)
-	}
 	// The listener starts Noise as soon as channel 0 opens (it can send
-	// first under DTLS 1.2); the dialer answers as the responder.
-	sc, err := tr.SecureInbound(ctx, noiseConn{hs, a}, a.Peer)
+	// first under DTLS 1.2); the dialer answers as the responder. On
+	// failure the deferred shutdown resets channel 0.
+	res, err := libp2pnoise.Respond(ctx, hs, libp2pnoise.Config{
+		Identity:   h.key,
+		Prologue:   prologue,
+		RemotePeer: a.Peer,
+	})
 	if err != nil {
-		var mismatch sec.ErrPeerIDMismatch
+		var mismatch *libp2pnoise.PeerIDMismatchError
 		switch {
 		case errors.As(err, &mismatch):
 			return nil, fmt.Errorf("%w: %w: %s answered as %s", ErrHandshake, ErrPeerIDMismatch, mismatch.Expected, mismatch.Actual)
@@ -107,10 +105,10 @@ func (h *Host) dial(ctx context.Context, a Addr) (_ *conn, err error) {
 		}
 		return nil, fmt.Errorf("%w: noise: %w", ErrHandshake, err)
 	}
-	if sc.RemotePeer() != a.Peer { // SecureInbound checks it; be explicit
-		return nil, fmt.Errorf("%w: %w: %s answered as %s", ErrHandshake, ErrPeerIDMismatch, a.Peer, sc.RemotePeer())
+	if res.RemotePeer != a.Peer { // Respond checks it; be explicit
+		return nil, fmt.Errorf("%w: %w: %s answered as %s", ErrHandshake, ErrPeerIDMismatch, a.Peer, res.RemotePeer)
 	}
-	c.remoteKey = sc.RemotePublicKey()
+	c.remoteKey = res.RemoteKey
 	hs.abandon()
 	c.watchTransport()
 	select {
@@ -326,22 +324,6 @@ func (c *conn) acceptStream(wire func(*stream) dataChannel) {
 		s.Reset()
 	}
 }
-
-// noiseConn presents the handshake stream as the net.Conn Noise wants.
-type noiseConn struct {
-	*stream
-	a Addr
-}
-
-func (n noiseConn) LocalAddr() net.Addr { return &net.UDPAddr{} }
-func (n noiseConn) RemoteAddr() net.Addr {
-	return &net.UDPAddr{IP: n.a.IP.AsSlice(), Port: int(n.a.Port)}
-}
-
-// Close during the handshake means failure: reset, do not linger.
-func (n noiseConn) Close() error { return n.stream.Reset() }
-
-var _ net.Conn = noiseConn{}
 
 // handshakeContext bounds a handshake by the host's timeout and ends it
 // when the host closes.

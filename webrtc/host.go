@@ -2,7 +2,6 @@ package webrtc
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -11,12 +10,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	msmux "github.com/multiformats/go-multistream"
 
 	"lightdas/p2p"
+	"lightdas/webrtc/internal/libp2pkey"
 )
 
 // NegotiationTimeout bounds a protocol negotiation (NewStream without a
@@ -26,8 +23,8 @@ const NegotiationTimeout = 10 * time.Second
 // Config configures a Host. The zero value is usable.
 type Config struct {
 	// Identity is the libp2p key the host authenticates with in Noise; a
-	// fresh Ed25519 key when nil.
-	Identity crypto.PrivKey
+	// fresh Ed25519 key when zero.
+	Identity libp2pkey.PrivateKey
 	// HandshakeTimeout bounds Connect: ICE, DTLS, SCTP and Noise.
 	// Default 15 s.
 	HandshakeTimeout time.Duration
@@ -46,10 +43,9 @@ type Config struct {
 // connections it made. It does not listen: browsers cannot.
 type Host struct {
 	cfg    Config
-	key    crypto.PrivKey
-	id     peer.ID
+	key    libp2pkey.PrivateKey
+	id     libp2pkey.ID
 	log    *slog.Logger
-	noise  *noise.Transport
 	mux    *msmux.MultistreamMuxer[p2p.ProtocolID]
 	ctx    context.Context // cancelled by Close: aborts dials
 	cancel context.CancelFunc
@@ -87,23 +83,15 @@ func New(cfg Config) (*Host, error) {
 		log = slog.Default()
 	}
 	key := cfg.Identity
-	if key == nil {
+	if key.IsZero() {
 		var err error
-		if key, _, err = crypto.GenerateEd25519Key(rand.Reader); err != nil {
+		if key, err = libp2pkey.GenerateEd25519(nil); err != nil {
 			return nil, fmt.Errorf("webrtc: generating identity: %w", err)
 		}
 	}
-	id, err := peer.IDFromPrivateKey(key)
-	if err != nil {
-		return nil, fmt.Errorf("webrtc: identity: %w", err)
-	}
-	nt, err := noise.New(noise.ID, key, nil)
-	if err != nil {
-		return nil, fmt.Errorf("webrtc: noise: %w", err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Host{
-		cfg: cfg, key: key, id: id, log: log, noise: nt,
+		cfg: cfg, key: key, id: key.Public().PeerID(), log: log,
 		mux: msmux.NewMultistreamMuxer[p2p.ProtocolID](),
 		ctx: ctx, cancel: cancel,
 		conns: map[p2p.PeerID]*conn{},

@@ -212,7 +212,11 @@ func TestIdentify(t *testing.T) {
 	if !slices.Contains(protos, "/lightdas/test/echo/1") || !slices.Contains(protos, "/ipfs/id/1.0.0") {
 		t.Errorf("listener sees protocols %v", protos)
 	}
-	if key := ps.PubKey(pid); key == nil || !key.Equals(h.key.GetPublic()) {
+	own, err := crypto.UnmarshalPublicKey(h.key.Public().Marshal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key := ps.PubKey(pid); key == nil || !key.Equals(own) {
 		t.Errorf("listener has key %v", key)
 	}
 }

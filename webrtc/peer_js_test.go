@@ -4,17 +4,14 @@ package webrtc
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"strings"
 	"syscall/js"
 	"testing"
 
-	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
-
 	"lightdas/p2p"
 	"lightdas/p2p/p2ptest"
+	"lightdas/webrtc/internal/libp2pkey"
 	"lightdas/webrtc/internal/testpeer"
 )
 
@@ -113,14 +110,11 @@ func TestBrowserConnectErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
+	key, err := libp2pkey.GenerateEd25519(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := peer.IDFromPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := key.Public().PeerID()
 	impostor := strings.Replace(info.Addr, a.Peer.String(), other.String(), 1)
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -12,13 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/peer"
 	msmux "github.com/multiformats/go-multistream"
 	"github.com/pion/ice/v4"
 	pion "github.com/pion/webrtc/v4"
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"lightdas/p2p"
+	"lightdas/webrtc/internal/libp2pkey"
 )
 
 // rawPeer connects h to a bare pion peer connection in this process (no
@@ -28,7 +28,7 @@ import (
 func rawPeer(t *testing.T, h *Host, onChannel func(*pion.DataChannel)) p2p.PeerID {
 	t.Helper()
 	ctx := testCtx(t)
-	id, err := peer.Decode(testPeer)
+	id, err := libp2pkey.ParseID(testPeer)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	mh "github.com/multiformats/go-multihash"
 )
 
 // ufragPrefixV2 selects the WebRTC-direct v2 handshake (libp2p/specs PR
@@ -121,14 +119,15 @@ func fingerprintHex(d []byte) string {
 
 // noisePrologue is "libp2p-webrtc-noise:" followed by the multihashes of
 // the Noise responder's (the dialer's) and then the initiator's (the
-// listener's) certificate fingerprints.
+// listener's) certificate fingerprints. A sha2-256 multihash is its code
+// and digest length, one byte each, and the digest.
 func noisePrologue(localFingerprint, remoteCertHash []byte) ([]byte, error) {
-	local, err := mh.Encode(localFingerprint, mh.SHA2_256)
-	if err != nil {
-		return nil, fmt.Errorf("webrtc: encoding local fingerprint: %w", err)
+	if len(localFingerprint) != mhSHA256Len {
+		return nil, fmt.Errorf("webrtc: local fingerprint has %d bytes, want %d", len(localFingerprint), mhSHA256Len)
 	}
-	p := make([]byte, 0, len(noiseProloguePrefix)+len(local)+len(remoteCertHash))
+	p := make([]byte, 0, len(noiseProloguePrefix)+2+len(localFingerprint)+len(remoteCertHash))
 	p = append(p, noiseProloguePrefix...)
-	p = append(p, local...)
+	p = append(p, mhSHA256, mhSHA256Len)
+	p = append(p, localFingerprint...)
 	return append(p, remoteCertHash...), nil
 }
