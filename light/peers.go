@@ -9,24 +9,24 @@ import (
 	"sync"
 	"time"
 
-	ma "github.com/multiformats/go-multiaddr"
-
-	"lightdas/node/pex"
+	"lightdas/node/pex/maddr"
+	"lightdas/node/pex/pexwire"
 	"lightdas/p2p"
 )
 
 // PeerOf returns the peer id a full multiaddr names in its /p2p/ part;
-// errors wrap ErrBadAddr.
+// errors wrap ErrBadAddr (and maddr.ErrUnsupportedProtocol when the
+// address uses a protocol the client cannot read).
 func PeerOf(addr string) (p2p.PeerID, error) {
-	a, err := ma.NewMultiaddr(addr)
+	b, err := maddr.Parse(addr)
 	if err != nil {
-		return "", fmt.Errorf("%w: %q: %v", ErrBadAddr, addr, err)
+		return "", fmt.Errorf("%w: %q: %w", ErrBadAddr, addr, err)
 	}
-	id, err := pex.PeerOf(a)
+	id, err := maddr.PeerID(b)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrBadAddr, err)
+		return "", fmt.Errorf("%w: %q: %w", ErrBadAddr, addr, err)
 	}
-	return id, nil
+	return p2p.PeerID(id), nil
 }
 
 // addrEntry is one known address and its dial history.
@@ -254,8 +254,29 @@ type AddrStatus struct {
 func (b *addrBook) snapshot() []AddrStatus {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]AddrStatus, 0, len(b.entries))
+	// Sorting pointers, not AddrStatus values, reuses the pointer-shaped
+	// sort the dialler already links (each struct shape costs ~20 KB of
+	// browser code).
+	es := make([]*addrEntry, 0, len(b.entries))
 	for _, e := range b.entries {
+		es = append(es, e)
+	}
+	slices.SortFunc(es, func(x, y *addrEntry) int {
+		switch {
+		case x.bootstrap != y.bootstrap:
+			if x.bootstrap {
+				return -1
+			}
+			return 1
+		case x.addr < y.addr:
+			return -1
+		case x.addr > y.addr:
+			return 1
+		}
+		return 0
+	})
+	out := make([]AddrStatus, 0, len(es))
+	for _, e := range es {
 		s := AddrStatus{Addr: e.addr, Peer: string(e.peer), Bootstrap: e.bootstrap, Failures: e.failures, Dialing: e.dialing, LastError: e.lastErr}
 		if !e.next.IsZero() {
 			t := e.next
@@ -263,20 +284,6 @@ func (b *addrBook) snapshot() []AddrStatus {
 		}
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(x, y AddrStatus) int {
-		switch {
-		case x.Bootstrap != y.Bootstrap:
-			if x.Bootstrap {
-				return -1
-			}
-			return 1
-		case x.Addr < y.Addr:
-			return -1
-		case x.Addr > y.Addr:
-			return 1
-		}
-		return 0
-	})
 	return out
 }
 
@@ -400,7 +407,7 @@ const pexTimeout = 5 * time.Second
 // it returns.
 func (c *Client) exchange(ctx context.Context, id p2p.PeerID) {
 	ectx, cancel := context.WithTimeout(ctx, pexTimeout)
-	addrs, err := pex.Exchange(ectx, c.cfg.Host, c.chainID, id, pex.MaxAddrs)
+	raws, err := pexwire.Exchange(ectx, c.cfg.Host, c.chainID, id, pexwire.MaxAddrs)
 	cancel()
 	if err != nil {
 		if ctx.Err() == nil && !errors.Is(err, p2p.ErrProtocolNotSupported) {
@@ -409,10 +416,16 @@ func (c *Client) exchange(ctx context.Context, id p2p.PeerID) {
 		}
 		return
 	}
+	addrs, err := pexAddrs(raws)
+	if err != nil {
+		err = fmt.Errorf("pex: exchange with %s: %w", id, err)
+		c.log.Debug("peer exchange failed", "peer", id, "err", err)
+		c.publish(&ErrorEvent{Source: SourcePex, Message: err.Error(), Peer: string(id)})
+		return
+	}
 	self := c.cfg.Host.ID()
 	var keep []string
-	for _, a := range addrs {
-		s := a.String()
+	for _, s := range addrs {
 		if pid, err := PeerOf(s); err != nil || pid == self || !c.cfg.Dialable(s) {
 			continue
 		}
@@ -422,4 +435,24 @@ func (c *Client) exchange(ctx context.Context, id p2p.PeerID) {
 		c.log.Debug("learned addresses", "from", id, "new", n)
 		c.wakeDialer()
 	}
+}
+
+// pexAddrs reads the binary addresses of a peer-exchange answer into
+// their string form. Addresses using a protocol the client cannot read
+// are skipped (a peer may know transports this build does not); a corrupt
+// one spoils the answer, as the protocol says, with an error wrapping
+// pexwire.ErrMalformed and pexwire.ErrBadAddr.
+func pexAddrs(raws [][]byte) ([]string, error) {
+	out := make([]string, 0, len(raws))
+	for i, raw := range raws {
+		s, err := maddr.Format(raw)
+		if errors.Is(err, maddr.ErrUnsupportedProtocol) {
+			continue
+		}
+		if err != nil {
+			return nil, pexwire.Malformed(pexwire.ErrBadAddr, "address %d: %v", i, err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -285,7 +284,7 @@ func (t *cellTracker) started(e *das.BlockStarted) {
 		for h := range t.blocks {
 			hs = append(hs, h)
 		}
-		sort.Slice(hs, func(i, j int) bool { return hs[i] < hs[j] })
+		slices.Sort(hs)
 		for _, h := range hs[:len(hs)-maxTracked] {
 			delete(t.blocks, h)
 		}

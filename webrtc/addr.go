@@ -64,9 +64,9 @@ func (a Addr) String() string {
 // IPv4-mapped IPv6, leading zeros in the port. The differential test
 // (addr_diff_test.go) holds it to that.
 func ParseAddr(s string) (Addr, error) {
-	bad := func(kind error, format string, args ...any) (Addr, error) {
-		return Addr{}, fmt.Errorf("%w: %w: %q: %s", ErrBadAddr, kind, s, fmt.Sprintf(format, args...))
-	}
+	// Messages are built by concatenation, not formatted per call site:
+	// each inlined fmt call costs code in the browser build.
+	bad := func(kind error, msg string) (Addr, error) { return Addr{}, badAddr(s, kind, msg) }
 	parts := strings.Split(strings.TrimRight(s, "/"), "/")
 	if parts[0] != "" || len(parts) < 2 {
 		return bad(ErrNotWebRTCDirect, "does not start with /ip4 or /ip6")
@@ -92,14 +92,14 @@ func ParseAddr(s string) (Addr, error) {
 		return bad(ErrNotWebRTCDirect, "does not start with /ip4 or /ip6")
 	}
 	if !ok {
-		return bad(ErrNotWebRTCDirect, "no address after /%s", name)
+		return bad(ErrNotWebRTCDirect, "no address after /"+name)
 	}
 	ip, err := parseIP(name, value)
 	if err != nil {
-		return bad(ErrNotWebRTCDirect, "%v", err)
+		return bad(ErrNotWebRTCDirect, err.Error())
 	}
 	if ip.IsUnspecified() || ip.IsMulticast() {
-		return bad(ErrNotWebRTCDirect, "%s is not a unicast address", ip)
+		return bad(ErrNotWebRTCDirect, ip.String()+" is not a unicast address")
 	}
 	a.IP = ip
 
@@ -109,7 +109,7 @@ func ParseAddr(s string) (Addr, error) {
 	}
 	port, err := strconv.ParseUint(value, 10, 16)
 	if err != nil {
-		return bad(ErrNotWebRTCDirect, "bad udp port %q", value)
+		return bad(ErrNotWebRTCDirect, "bad udp port "+strconv.Quote(value))
 	}
 	if port == 0 {
 		return bad(ErrNotWebRTCDirect, "udp port 0")
@@ -132,7 +132,7 @@ func ParseAddr(s string) (Addr, error) {
 		switch {
 		case errors.Is(err, ErrUnsupportedHash): // another hash: skip it
 		case err != nil:
-			return bad(ErrUnsupportedHash, "%v", err)
+			return bad(ErrUnsupportedHash, err.Error())
 		case a.CertHash == nil:
 			a.CertHash = h
 		}
@@ -149,22 +149,27 @@ func ParseAddr(s string) (Addr, error) {
 	case name == "":
 		return bad(ErrMissingPeerID, "no /p2p/<peer id>")
 	case name != "p2p" && name != "ipfs":
-		return bad(ErrNotWebRTCDirect, "unexpected /%s", name)
+		return bad(ErrNotWebRTCDirect, "unexpected /"+name)
 	case !ok:
-		return bad(ErrMissingPeerID, "no peer id after /%s", name)
+		return bad(ErrMissingPeerID, "no peer id after /"+name)
 	}
 	id, err := libp2pkey.ParseID(value)
 	if err != nil {
-		return bad(ErrMissingPeerID, "%v", err)
+		return bad(ErrMissingPeerID, err.Error())
 	}
 	if _, err := id.PublicKey(); err != nil && !errors.Is(err, libp2pkey.ErrNoPublicKey) {
-		return bad(ErrMissingPeerID, "%v", err)
+		return bad(ErrMissingPeerID, err.Error())
 	}
 	a.Peer = id
 	if len(parts) > 0 {
-		return bad(ErrNotWebRTCDirect, "unexpected /%s after /p2p", parts[0])
+		return bad(ErrNotWebRTCDirect, "unexpected /"+parts[0]+" after /p2p")
 	}
 	return a, nil
+}
+
+// badAddr is ParseAddr's error for the address s.
+func badAddr(s string, kind error, msg string) error {
+	return fmt.Errorf("%w: %w: %q: %s", ErrBadAddr, kind, s, msg)
 }
 
 // parseIP reads the value of an /ip4 or /ip6 component as go-multiaddr

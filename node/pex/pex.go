@@ -14,92 +14,49 @@ package pex
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
 	ma "github.com/multiformats/go-multiaddr"
 
+	"lightdas/node/pex/pexwire"
 	"lightdas/p2p"
 )
 
-// Wire constants.
+// Wire constants (see pexwire).
 const (
-	WireVersion = 1
-	// MaxAddrs bounds the addresses of one response (and a request's
-	// limit).
-	MaxAddrs = 64
-	// MaxAddrSize bounds one binary multiaddr (a WebRTC-direct address
-	// with its certhash and peer id is about 100 bytes).
-	MaxAddrSize = 512
-	// RequestSize is the exact size of a request: version | type | u8 max.
-	RequestSize = 3
-	// MaxResponseSize bounds a response.
-	MaxResponseSize = 3 + MaxAddrs*(2+MaxAddrSize)
+	WireVersion     = pexwire.WireVersion
+	MaxAddrs        = pexwire.MaxAddrs
+	MaxAddrSize     = pexwire.MaxAddrSize
+	RequestSize     = pexwire.RequestSize
+	MaxResponseSize = pexwire.MaxResponseSize
 
-	msgRequest  = 0x01
-	msgResponse = 0x81
+	msgRequest  = pexwire.MsgRequest
+	msgResponse = pexwire.MsgResponse
 )
 
-// Errors. Decoders fail with errors wrapping ErrMalformed.
+// Errors, shared with pexwire. Decoders fail with errors wrapping
+// ErrMalformed.
 var (
-	ErrMalformed      = errors.New("pex: malformed message")
-	ErrTooLarge       = errors.New("pex: size limit exceeded")
-	ErrUnknownVersion = errors.New("pex: unknown message version")
-	ErrBadAddr        = errors.New("pex: bad address")
+	ErrMalformed      = pexwire.ErrMalformed
+	ErrTooLarge       = pexwire.ErrTooLarge
+	ErrUnknownVersion = pexwire.ErrUnknownVersion
+	ErrBadAddr        = pexwire.ErrBadAddr
 	// ErrRefused: the peer answered with an empty frame-less refusal
 	// (rate limited or overloaded): the stream was reset.
-	ErrRefused = errors.New("pex: peer refused the request")
+	ErrRefused = pexwire.ErrRefused
 )
 
-func malformed(sentinel error, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
-	if sentinel == nil {
-		return fmt.Errorf("%w: %s", ErrMalformed, msg)
-	}
-	return fmt.Errorf("%w: %w: %s", ErrMalformed, sentinel, msg)
-}
-
 // ProtocolID is the peer-exchange protocol of a chain.
-func ProtocolID(chainID string) p2p.ProtocolID {
-	return p2p.ProtocolID("/lightdas/" + chainID + "/pex/1")
-}
+func ProtocolID(chainID string) p2p.ProtocolID { return pexwire.ProtocolID(chainID) }
 
 // Request asks for at most Max addresses (1..MaxAddrs).
-type Request struct {
-	Max int
-}
-
-// Encode writes the request: u8 version | u8 0x01 | u8 max.
-func (q Request) Encode() ([]byte, error) {
-	if q.Max < 1 || q.Max > MaxAddrs {
-		return nil, fmt.Errorf("pex: request for %d addresses, want 1..%d", q.Max, MaxAddrs)
-	}
-	return []byte{WireVersion, msgRequest, byte(q.Max)}, nil
-}
+type Request = pexwire.Request
 
 // DecodeRequest parses a request strictly.
-func DecodeRequest(b []byte) (Request, error) {
-	if len(b) < 1 {
-		return Request{}, malformed(nil, "empty request")
-	}
-	if b[0] != WireVersion {
-		return Request{}, malformed(ErrUnknownVersion, "request version %d", b[0])
-	}
-	if len(b) != RequestSize {
-		return Request{}, malformed(nil, "request of %d bytes, want %d", len(b), RequestSize)
-	}
-	if b[1] != msgRequest {
-		return Request{}, malformed(nil, "request type %#x", b[1])
-	}
-	if b[2] < 1 || int(b[2]) > MaxAddrs {
-		return Request{}, malformed(nil, "request for %d addresses, want 1..%d", b[2], MaxAddrs)
-	}
-	return Request{Max: int(b[2])}, nil
-}
+func DecodeRequest(b []byte) (Request, error) { return pexwire.DecodeRequest(b) }
 
 // Response lists full multiaddrs (each ending in /p2p/<id>).
 type Response struct {
@@ -113,19 +70,14 @@ func (r *Response) Encode() ([]byte, error) {
 	if len(r.Addrs) > MaxAddrs {
 		return nil, fmt.Errorf("pex: %d addresses, limit %d", len(r.Addrs), MaxAddrs)
 	}
-	b := []byte{WireVersion, msgResponse, byte(len(r.Addrs))}
+	w := &pexwire.Response{Addrs: make([][]byte, 0, len(r.Addrs))}
 	for _, a := range r.Addrs {
 		if _, err := PeerOf(a); err != nil {
 			return nil, err
 		}
-		ab := a.Bytes()
-		if len(ab) > MaxAddrSize {
-			return nil, fmt.Errorf("%w: address of %d bytes", ErrBadAddr, len(ab))
-		}
-		b = binary.BigEndian.AppendUint16(b, uint16(len(ab)))
-		b = append(b, ab...)
+		w.Addrs = append(w.Addrs, a.Bytes())
 	}
-	return b, nil
+	return w.Encode()
 }
 
 // DecodeResponse parses a response strictly: known version and type, at
@@ -133,51 +85,21 @@ func (r *Response) Encode() ([]byte, error) {
 // MaxAddrSize bytes ending in a valid /p2p/<id>, no duplicates, no
 // trailing bytes.
 func DecodeResponse(b []byte) (*Response, error) {
-	if len(b) < 1 {
-		return nil, malformed(nil, "empty response")
+	w, err := pexwire.DecodeResponse(b)
+	if err != nil {
+		return nil, err
 	}
-	if b[0] != WireVersion {
-		return nil, malformed(ErrUnknownVersion, "response version %d", b[0])
-	}
-	if len(b) < 3 {
-		return nil, malformed(nil, "response of %d bytes", len(b))
-	}
-	if b[1] != msgResponse {
-		return nil, malformed(nil, "response type %#x", b[1])
-	}
-	n := int(b[2])
-	if n > MaxAddrs {
-		return nil, malformed(ErrTooLarge, "%d addresses, limit %d", n, MaxAddrs)
-	}
-	rest := b[3:]
-	r := &Response{Addrs: make([]ma.Multiaddr, 0, n)}
-	seen := make(map[string]bool, n)
-	for i := range n {
-		if len(rest) < 2 {
-			return nil, malformed(nil, "address %d: short length", i)
-		}
-		l := int(binary.BigEndian.Uint16(rest))
-		rest = rest[2:]
-		if l == 0 || l > MaxAddrSize {
-			return nil, malformed(ErrBadAddr, "address %d of %d bytes", i, l)
-		}
-		if len(rest) < l {
-			return nil, malformed(nil, "address %d: %d bytes left, want %d", i, len(rest), l)
-		}
-		raw := rest[:l]
-		rest = rest[l:]
+	return fromWire(w.Addrs)
+}
+
+func fromWire(raws [][]byte) (*Response, error) {
+	r := &Response{Addrs: make([]ma.Multiaddr, 0, len(raws))}
+	for i, raw := range raws {
 		a, err := parseAddr(raw)
 		if err != nil {
-			return nil, malformed(ErrBadAddr, "address %d: %v", i, err)
+			return nil, pexwire.Malformed(ErrBadAddr, "address %d: %v", i, err)
 		}
-		if seen[string(raw)] {
-			return nil, malformed(ErrBadAddr, "address %d repeated", i)
-		}
-		seen[string(raw)] = true
 		r.Addrs = append(r.Addrs, a)
-	}
-	if len(rest) != 0 {
-		return nil, malformed(nil, "%d trailing bytes", len(rest))
 	}
 	return r, nil
 }
@@ -298,7 +220,7 @@ func (s *Server) HandleStream(st p2p.Stream) {
 		st.Reset()
 		return
 	}
-	msg, err := readFrame(st, RequestSize)
+	msg, err := pexwire.ReadFrame(st, RequestSize)
 	if err != nil {
 		st.Reset()
 		return
@@ -327,7 +249,7 @@ func (s *Server) HandleStream(st p2p.Stream) {
 		st.Reset()
 		return
 	}
-	if err := writeFrame(st, out); err != nil {
+	if err := pexwire.WriteFrame(st, out); err != nil {
 		st.Reset()
 		return
 	}
@@ -373,72 +295,13 @@ func (s *Server) done() {
 // Exchange asks peer for up to max addresses and returns them decoded and
 // checked. The exchange is bounded by ctx.
 func Exchange(ctx context.Context, host p2p.Host, chainID string, peerID p2p.PeerID, max int) ([]ma.Multiaddr, error) {
-	msg, err := Request{Max: max}.Encode()
+	raws, err := pexwire.Exchange(ctx, host, chainID, peerID, max)
 	if err != nil {
 		return nil, err
 	}
-	st, err := host.NewStream(ctx, peerID, ProtocolID(chainID))
+	resp, err := fromWire(raws)
 	if err != nil {
-		return nil, fmt.Errorf("pex: stream to %s: %w", peerID, err)
-	}
-	stop := context.AfterFunc(ctx, func() { st.Reset() })
-	defer stop()
-	if dl, ok := ctx.Deadline(); ok {
-		st.SetDeadline(dl)
-	}
-	resp, err := func() (*Response, error) {
-		if err := writeFrame(st, msg); err != nil {
-			return nil, err
-		}
-		if err := st.CloseWrite(); err != nil {
-			return nil, err
-		}
-		b, err := readFrame(st, MaxResponseSize)
-		if err != nil {
-			if errors.Is(err, p2p.ErrStreamReset) {
-				return nil, fmt.Errorf("%w: %w", ErrRefused, err)
-			}
-			return nil, err
-		}
-		return DecodeResponse(b)
-	}()
-	if err != nil {
-		st.Reset()
 		return nil, fmt.Errorf("pex: exchange with %s: %w", peerID, err)
 	}
-	st.Close()
-	if len(resp.Addrs) > max {
-		return nil, fmt.Errorf("pex: exchange with %s: %w: %d addresses, asked %d", peerID, ErrMalformed, len(resp.Addrs), max)
-	}
 	return resp.Addrs, nil
-}
-
-func writeFrame(w io.Writer, msg []byte) error {
-	buf := make([]byte, 4+len(msg))
-	binary.BigEndian.PutUint32(buf, uint32(len(msg)))
-	copy(buf[4:], msg)
-	_, err := w.Write(buf)
-	return err
-}
-
-func readFrame(r io.Reader, limit int) ([]byte, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, fmt.Errorf("reading frame length: %w", err)
-	}
-	n := binary.BigEndian.Uint32(hdr[:])
-	if n == 0 {
-		return nil, malformed(nil, "empty frame")
-	}
-	if uint64(n) > uint64(limit) {
-		return nil, malformed(ErrTooLarge, "frame of %d bytes, limit %d", n, limit)
-	}
-	msg := make([]byte, n)
-	if _, err := io.ReadFull(r, msg); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, fmt.Errorf("reading frame body: %w", err)
-	}
-	return msg, nil
 }
