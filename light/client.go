@@ -320,10 +320,12 @@ func (c *Client) syncLoop(ctx context.Context) {
 			return
 		}
 		if errors.Is(err, headers.ErrEquivocation) || errors.Is(err, headers.ErrTrustExpired) {
+			// The error event goes out before anything can report the
+			// halted state, so subscribers learn why first.
+			c.fail(SourceSync, fmt.Errorf("header sync halted: %w", err), true)
 			c.mu.Lock()
 			c.halted = err
 			c.mu.Unlock()
-			c.fail(SourceSync, fmt.Errorf("header sync halted: %w", err), true)
 			c.updateState()
 			return
 		}
