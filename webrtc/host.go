@@ -55,7 +55,7 @@ type Host struct {
 	draining bool // Close waits for the goroutines: no new ones
 	conns    map[p2p.PeerID]*conn
 	dials    map[p2p.PeerID]*dialCall
-	subs     map[*subscription]struct{}
+	subs     map[*p2p.EventQueue]struct{}
 	wg       sync.WaitGroup
 	done     chan struct{}
 }
@@ -96,7 +96,7 @@ func New(cfg Config) (*Host, error) {
 		ctx: ctx, cancel: cancel,
 		conns: map[p2p.PeerID]*conn{},
 		dials: map[p2p.PeerID]*dialCall{},
-		subs:  map[*subscription]struct{}{},
+		subs:  map[*p2p.EventQueue]struct{}{},
 		done:  make(chan struct{}),
 	}
 	h.mux.AddHandler(identifyProtocol, func(_ p2p.ProtocolID, rwc io.ReadWriteCloser) error {
@@ -348,14 +348,14 @@ func (h *Host) Close() error {
 	wg.Wait()
 	h.mu.Lock()
 	h.draining = true
-	subs := make([]*subscription, 0, len(h.subs))
+	subs := make([]*p2p.EventQueue, 0, len(h.subs))
 	for s := range h.subs {
 		subs = append(subs, s)
 	}
 	clear(h.subs)
 	h.mu.Unlock()
 	for _, s := range subs {
-		s.cancel()
+		s.Stop(false)
 	}
 	h.wg.Wait()
 	close(h.done)
@@ -366,7 +366,7 @@ func (h *Host) Close() error {
 // slow subscriber never holds the host up; events queued when cancel is
 // called are dropped.
 func (h *Host) Subscribe(fn func(p2p.PeerEvent)) (cancel func()) {
-	s := &subscription{fn: fn, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	s := p2p.NewEventQueue(fn)
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -377,64 +377,18 @@ func (h *Host) Subscribe(fn func(p2p.PeerEvent)) (cancel func()) {
 	h.mu.Unlock()
 	go func() {
 		defer h.wg.Done()
-		s.run()
+		s.Run()
 	}()
 	return func() {
 		h.mu.Lock()
 		delete(h.subs, s)
 		h.mu.Unlock()
-		s.cancel()
+		s.Stop(false)
 	}
 }
 
 func (h *Host) emitLocked(ev p2p.PeerEvent) {
 	for s := range h.subs {
-		s.push(ev)
-	}
-}
-
-type subscription struct {
-	fn   func(p2p.PeerEvent)
-	wake chan struct{}
-	stop chan struct{}
-	once sync.Once
-
-	mu    sync.Mutex
-	queue []p2p.PeerEvent
-}
-
-func (s *subscription) push(ev p2p.PeerEvent) {
-	s.mu.Lock()
-	s.queue = append(s.queue, ev)
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (s *subscription) cancel() { s.once.Do(func() { close(s.stop) }) }
-
-func (s *subscription) run() {
-	for {
-		select {
-		case <-s.stop:
-			return
-		default:
-		}
-		s.mu.Lock()
-		if len(s.queue) > 0 {
-			ev := s.queue[0]
-			s.queue = s.queue[1:]
-			s.mu.Unlock()
-			s.fn(ev)
-			continue
-		}
-		s.mu.Unlock()
-		select {
-		case <-s.wake:
-		case <-s.stop:
-			return
-		}
+		s.Push(ev)
 	}
 }

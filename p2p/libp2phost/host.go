@@ -425,7 +425,7 @@ func (h *Host) Subscribe(fn func(p2p.PeerEvent)) (cancel func()) {
 		h.log.Error("libp2phost: subscribing to peer events", "err", err)
 		return func() {}
 	}
-	s := &subscription{sub: sub, fn: fn, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	s := &subscription{sub: sub, queue: p2p.NewEventQueue(fn)}
 	h.subs[s] = struct{}{}
 	h.wg.Add(2)
 	go func() {
@@ -434,7 +434,7 @@ func (h *Host) Subscribe(fn func(p2p.PeerEvent)) (cancel func()) {
 	}()
 	go func() {
 		defer h.wg.Done()
-		s.run()
+		s.queue.Run()
 	}()
 	return func() {
 		h.mu.Lock()
@@ -476,17 +476,12 @@ func (h *Host) Close() error {
 	return h.closeErr
 }
 
-// subscription moves events from the event bus into an unbounded queue
-// (pump), so the bus never waits for fn, and delivers them in order (run).
+// subscription moves events from the event bus into an EventQueue
+// (pump), so the bus never waits for fn; the queue delivers them in order.
 type subscription struct {
-	sub  event.Subscription
-	fn   func(p2p.PeerEvent)
-	wake chan struct{}
-	stop chan struct{}
-	once sync.Once
-
-	mu    sync.Mutex
-	queue []p2p.PeerEvent
+	sub   event.Subscription
+	queue *p2p.EventQueue
+	once  sync.Once
 }
 
 func (s *subscription) pump() {
@@ -504,43 +499,13 @@ func (s *subscription) pump() {
 		default: // limited (relayed) connections: not used here
 			continue
 		}
-		s.mu.Lock()
-		s.queue = append(s.queue, p2p.PeerEvent{Peer: p2p.PeerID(ev.Peer.String()), Kind: kind})
-		s.mu.Unlock()
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
+		s.queue.Push(p2p.PeerEvent{Peer: p2p.PeerID(ev.Peer.String()), Kind: kind})
 	}
 }
 
 func (s *subscription) cancel() {
 	s.once.Do(func() {
-		close(s.stop)
+		s.queue.Stop(false)
 		s.sub.Close() // ends pump
 	})
-}
-
-func (s *subscription) run() {
-	for {
-		select {
-		case <-s.stop:
-			return
-		default:
-		}
-		s.mu.Lock()
-		if len(s.queue) > 0 {
-			ev := s.queue[0]
-			s.queue = s.queue[1:]
-			s.mu.Unlock()
-			s.fn(ev)
-			continue
-		}
-		s.mu.Unlock()
-		select {
-		case <-s.wake:
-		case <-s.stop:
-			return
-		}
-	}
 }

@@ -18,7 +18,7 @@ type Host struct {
 	mu       sync.Mutex
 	handlers map[p2p.ProtocolID]p2p.StreamHandler
 	peers    map[p2p.PeerID]*link
-	subs     map[*subscription]struct{}
+	subs     map[*p2p.EventQueue]struct{}
 	closed   bool
 	wg       sync.WaitGroup // handler and subscription goroutines
 }
@@ -140,7 +140,7 @@ func (h *Host) RemoveStreamHandler(protocol p2p.ProtocolID) {
 // Subscribe implements p2p.Host. Events already queued when cancel is
 // called are dropped; a call of fn in progress finishes.
 func (h *Host) Subscribe(fn func(p2p.PeerEvent)) (cancel func()) {
-	s := &subscription{fn: fn, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	s := p2p.NewEventQueue(fn)
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -151,13 +151,13 @@ func (h *Host) Subscribe(fn func(p2p.PeerEvent)) (cancel func()) {
 	h.mu.Unlock()
 	go func() {
 		defer h.wg.Done()
-		s.run()
+		s.Run()
 	}()
 	return func() {
 		h.mu.Lock()
 		delete(h.subs, s)
 		h.mu.Unlock()
-		s.cancel(false)
+		s.Stop(false)
 	}
 }
 
@@ -192,14 +192,14 @@ func (h *Host) Close() error {
 	n.mu.Unlock()
 
 	h.mu.Lock()
-	subs := make([]*subscription, 0, len(h.subs))
+	subs := make([]*p2p.EventQueue, 0, len(h.subs))
 	for s := range h.subs {
 		subs = append(subs, s)
 	}
 	clear(h.subs)
 	h.mu.Unlock()
 	for _, s := range subs {
-		s.cancel(true)
+		s.Stop(true)
 	}
 	h.wg.Wait()
 	return nil
@@ -223,67 +223,6 @@ func (h *Host) emit(ev p2p.PeerEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
-		s.push(ev)
-	}
-}
-
-// subscription delivers events to fn on its own goroutine, in order,
-// through an unbounded queue (emitters never block).
-type subscription struct {
-	fn   func(p2p.PeerEvent)
-	wake chan struct{}
-	stop chan struct{}
-
-	mu       sync.Mutex
-	queue    []p2p.PeerEvent
-	stopped  bool
-	draining bool
-}
-
-func (s *subscription) push(ev p2p.PeerEvent) {
-	s.mu.Lock()
-	s.queue = append(s.queue, ev)
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// cancel stops the subscription; with drain, queued events are delivered
-// first.
-func (s *subscription) cancel(drain bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopped {
-		return
-	}
-	s.stopped, s.draining = true, drain
-	close(s.stop)
-}
-
-func (s *subscription) run() {
-	for {
-		s.mu.Lock()
-		if s.stopped && !s.draining {
-			s.mu.Unlock()
-			return
-		}
-		if len(s.queue) > 0 {
-			ev := s.queue[0]
-			s.queue = s.queue[1:]
-			s.mu.Unlock()
-			s.fn(ev)
-			continue
-		}
-		stopped := s.stopped
-		s.mu.Unlock()
-		if stopped {
-			return
-		}
-		select {
-		case <-s.wake:
-		case <-s.stop:
-		}
+		s.Push(ev)
 	}
 }
