@@ -4,10 +4,12 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -152,6 +154,7 @@ func closeNode(t testing.TB, n closer) {
 // recorder collects a node's block verdicts and penalties (cell events are
 // too many to queue and not needed).
 type recorder struct {
+	backend   api.Backend
 	mu        sync.Mutex
 	blocks    map[uint64][]api.BlockResult
 	penalties []*api.PeerPenalisedEvent
@@ -161,7 +164,7 @@ type recorder struct {
 }
 
 func record(b api.Backend) *recorder {
-	r := &recorder{blocks: map[uint64][]api.BlockResult{}, signal: make(chan struct{}, 1)}
+	r := &recorder{backend: b, blocks: map[uint64][]api.BlockResult{}, signal: make(chan struct{}, 1)}
 	r.cancel = b.Subscribe(func(e api.Event) {
 		r.mu.Lock()
 		switch e := e.(type) {
@@ -193,7 +196,7 @@ func (r *recorder) waitFor(t testing.TB, ctx context.Context, what string, cond 
 	for !cond() {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("%s: %v", what, ctx.Err())
+			t.Fatalf("%s: %v (%s)", what, ctx.Err(), r)
 		case <-r.signal:
 		case <-tick.C:
 		}
@@ -201,22 +204,34 @@ func (r *recorder) waitFor(t testing.TB, ctx context.Context, what string, cond 
 }
 
 // available reports whether heights from..to all ended available with at
-// least confidence c.
+// least confidence c. A height with no recorded verdict is looked up in
+// the node's results: a verdict reached before record subscribed (a
+// loaded machine can delay the test goroutine that long) still counts.
 func (r *recorder) available(from, to uint64, c float64) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	ok := func(res api.BlockResult) bool { return res.Status == api.StatusAvailable && res.Confidence >= c }
 	for h := from; h <= to; h++ {
-		ok := false
-		for _, res := range r.blocks[h] {
-			if res.Status == api.StatusAvailable && res.Confidence >= c {
-				ok = true
-			}
+		if slices.ContainsFunc(r.results(h), ok) {
+			continue
 		}
-		if !ok {
+		res, err := r.backend.BlockResult(context.Background(), h)
+		if err != nil || !ok(res) {
 			return false
 		}
 	}
 	return true
+}
+
+// String summarises what was recorded, for failure messages.
+func (r *recorder) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var settled []string
+	for h, rs := range r.blocks {
+		last := rs[len(rs)-1]
+		settled = append(settled, fmt.Sprintf("%d:%s", h, last.Status))
+	}
+	slices.Sort(settled)
+	return fmt.Sprintf("%d headers, verdicts %v, %d penalties", r.headers, settled, len(r.penalties))
 }
 
 func (r *recorder) results(h uint64) []api.BlockResult {
