@@ -250,16 +250,20 @@ func TestValidatorSet(t *testing.T) {
 		t.Fatalf("empty: %v", err)
 	}
 	for name, b := range map[string][]byte{
-		"empty":     nil,
-		"count 0":   {0, 0},
-		"trailing":  append(bytes.Clone(enc), 0),
-		"truncated": enc[:len(enc)-1],
-		"count+1":   append([]byte{0, 4}, enc[2:]...),
-		"bad key":   append(append(bytes.Clone(enc[:2]), make([]byte, 48)...), enc[50:]...),
+		"empty":      nil,
+		"count 0":    {0, 0},
+		"trailing":   append(bytes.Clone(enc), 0),
+		"truncated":  enc[:len(enc)-1],
+		"count+1":    append([]byte{0, 4}, enc[2:]...),
+		"count 1025": append([]byte{0x04, 0x01}, enc[2:]...),
+		"bad key":    append(append(bytes.Clone(enc[:2]), make([]byte, 48)...), enc[50:]...),
 	} {
 		if _, err := headers.DecodeValidatorSet(b); !errors.Is(err, headers.ErrMalformed) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	if _, err := headers.DecodeValidatorSet(make([]byte, headers.MaxValidatorSetSize+1)); !errors.Is(err, headers.ErrTooLarge) {
+		t.Fatalf("oversize set: %v", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package headers_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 
 	"lightdas/headers"
@@ -211,6 +212,29 @@ func FuzzParseCheckpoint(f *testing.F) {
 		back, err := headers.ParseCheckpoint(cp.String())
 		if err != nil || back != cp {
 			t.Fatal("round trip")
+		}
+	})
+}
+
+// The JSON form of a checkpoint (configuration files) decodes through
+// Hash.UnmarshalText.
+func FuzzCheckpointJSON(f *testing.F) {
+	js, _ := json.Marshal(headers.Checkpoint{Height: 42, Hash: headers.Hash{1}})
+	f.Add(js)
+	f.Add([]byte(`{"height":1,"hash":"00"}`))
+	f.Add([]byte(`{"height":1,"hash":"` + string(bytes.Repeat([]byte("zz"), headers.HashSize)) + `"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var cp headers.Checkpoint
+		if json.Unmarshal(b, &cp) != nil || cp.Validate() != nil {
+			return
+		}
+		out, err := json.Marshal(cp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back headers.Checkpoint
+		if err := json.Unmarshal(out, &back); err != nil || back != cp {
+			t.Fatalf("round trip: %s -> %s (%v)", b, out, err)
 		}
 	})
 }

@@ -56,10 +56,11 @@ func ExtraSignerBit(b *headers.LightBlock) *headers.LightBlock {
 
 // RogueValidators returns a validator list in which an attacker who holds
 // attacker registers pk_r = attacker.pk - victim.pk, a key whose secret
-// nobody knows, with the best proof it can make (a signature of pk_r's
-// bytes under the PoP tag by its own key). Added to a set with victim, the
-// attacker alone could forge their aggregate; the missing proof of
-// possession is what stops it.
+// nobody knows, carrying the only valid proof of possession the attacker
+// has: its own key's, which does not verify for pk_r (bls's
+// TestRogueKeyNeedsPossession also tries the attacker's signature over
+// pk_r's bytes). Added to a set with victim, the attacker alone could
+// forge their aggregate; the missing proof of possession is what stops it.
 func RogueValidators(victim, attacker *bls.SecretKey, power uint64) []headers.Validator {
 	scheme := bls.NewScheme()
 	rogue := RogueKey(victim.PublicKey(), attacker)

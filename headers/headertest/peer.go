@@ -131,7 +131,21 @@ func (p *Peer) SubscribeHeads(ctx context.Context) (headers.Subscription, error)
 			}
 		}
 	}()
-	return headers.NewStreamSubscription(pr, nil), nil
+	return &memSubscription{StreamSubscription: headers.NewStreamSubscription(pr, nil), peer: p, ch: ch}, nil
+}
+
+// memSubscription ends the writer goroutine when the subscriber closes,
+// instead of leaving it blocked until the next announcement.
+type memSubscription struct {
+	*headers.StreamSubscription
+	peer *Peer
+	ch   chan []byte
+}
+
+// Close implements headers.Subscription.
+func (s *memSubscription) Close() error {
+	s.peer.unsubscribe(s.ch)
+	return s.StreamSubscription.Close()
 }
 
 func (p *Peer) unsubscribe(ch chan []byte) {
