@@ -13,10 +13,11 @@ import (
 	"github.com/consensys/gnark-crypto/ecc/bls12-381/fr"
 )
 
-// blockKs are the block sizes of the 2D property tests; 16 natively only.
+// blockKs are the block sizes of the 2D property tests: every k natively,
+// up to 8 under wasm.
 func blockKs() []int {
 	if heavy {
-		return []int{1, 2, 4, 8, 16}
+		return allK
 	}
 	return []int{1, 2, 4, 8}
 }
@@ -332,6 +333,41 @@ func TestRecoverBlockThreshold(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestMinimalUndecodable: for every k, withholding (k+1) rows x 65 columns
+// is reported undecodable with exactly those rows and columns, and it is
+// minimal: giving back any one of its cells makes the block decodable (that
+// row then holds 64 cells, and every column k once the row is complete).
+// Natively every withheld cell is given back in turn; under wasm every 16th.
+func TestMinimalUndecodable(t *testing.T) {
+	for _, k := range allK {
+		t.Run(fmt.Sprintf("k=%d", k), func(t *testing.T) {
+			r := newRand(uint64(700 + k))
+			rows, cols := randDistinct(r, k+1, 2*k), randDistinct(r, 65, CellsPerRow)
+			gone := make([][CellsPerRow]bool, 2*k)
+			for _, row := range rows {
+				for _, col := range cols {
+					gone[row][col] = true
+				}
+			}
+			want := &UndecodableError{K: k, Rows: rows, Columns: cols, Missing: (k + 1) * 65}
+			if err := Decodable(k, func(row, col int) bool { return !gone[row][col] }); !reflect.DeepEqual(err, want) {
+				t.Fatalf("Decodable = %v, want %v", err, want)
+			}
+			step := 1
+			if !heavy {
+				step = 16
+			}
+			for i := 0; i < len(rows)*len(cols); i += step {
+				row, col := rows[i/len(cols)], cols[i%len(cols)]
+				back := func(rr, cc int) bool { return !gone[rr][cc] || (rr == row && cc == col) }
+				if err := Decodable(k, back); err != nil {
+					t.Fatalf("cell (%d, %d) given back: %v", row, col, err)
+				}
+			}
+		})
 	}
 }
 

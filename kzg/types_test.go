@@ -426,11 +426,13 @@ func FuzzBlobElements(f *testing.F) {
 			for i := 0; i < BytesPerBlob; i += copy(blob[i:], in) {
 			}
 		}
-		if len(in) == BytesPerBlob {
-			parsed, err := ParseBlob(in)
-			if err != nil || *parsed != *blob {
-				t.Fatalf("ParseBlob: %v", err)
+		parsed, err := ParseBlob(in)
+		if len(in) != BytesPerBlob {
+			if parsed != nil || !errors.Is(err, ErrLength) {
+				t.Fatalf("ParseBlob(%d bytes): %v", len(in), err)
 			}
+		} else if err != nil || *parsed != *blob {
+			t.Fatalf("ParseBlob: %v", err)
 		}
 		els, err := blob.Elements()
 		checkElements(t, blob[:], els, err, func(e []fr.Element) []byte {
