@@ -1,6 +1,7 @@
 package das
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -467,7 +468,9 @@ func TestStallsAndDisconnects(t *testing.T) {
 			t.Cleanup(func() { close(unstall) }) // runs before the network closes
 			n.honest(2)
 			n.addServer("evil", nil, tc.setup(n, unstall))
-			s, log := n.sampler(nil, WithTimeouts(30*time.Second, 200*time.Millisecond))
+			// The request deadline is what gives up on the staller; it is
+			// long enough that the honest servers never miss it.
+			s, log := n.sampler(nil, WithTimeouts(30*time.Second, time.Second))
 			h := headerFor(fx, 1)
 			n.put(fx, h)
 			res, err := s.Sample(ctx, h)
@@ -500,7 +503,8 @@ func TestStallsAndDisconnects(t *testing.T) {
 
 // TestBlackHoledLink: a link that silently drops everything (memnet's
 // stall condition) costs a request timeout, then the cells come from the
-// other servers.
+// other servers; the silent peer's cells all fail and it is penalised
+// lightly (it may just be far away), not banned.
 func TestBlackHoledLink(t *testing.T) {
 	ctx := testCtx(t)
 	fx := loadFixture(t, 2)
@@ -509,7 +513,7 @@ func TestBlackHoledLink(t *testing.T) {
 	if err := n.net.SetLinkConditions("light", "full-0", memnetStall()); err != nil {
 		t.Fatal(err)
 	}
-	s, _ := n.sampler(nil, WithTimeouts(30*time.Second, 200*time.Millisecond))
+	s, log := n.sampler(nil, WithTimeouts(30*time.Second, 200*time.Millisecond))
 	for height := uint64(1); height <= 2; height++ {
 		h := headerFor(fx, height)
 		n.put(fx, h)
@@ -520,6 +524,31 @@ func TestBlackHoledLink(t *testing.T) {
 		if res.Status != Available {
 			t.Fatalf("%v: %v", res.Status, res.Err)
 		}
+	}
+	failed := 0
+	for _, c := range log.cells() {
+		if c.Peer != "full-0" {
+			continue
+		}
+		if c.Outcome != CellFailed {
+			t.Fatalf("cell %+v over the black-holed link: %v", c.Coord, c.Outcome)
+		}
+		failed++
+	}
+	if failed == 0 {
+		t.Fatal("the black-holed peer was never asked")
+	}
+	penalised := false
+	for _, p := range log.penalties() {
+		if p.Peer == "full-0" {
+			penalised = true
+			if !p.BannedUntil.IsZero() || p.Penalty != penaltyTimeout {
+				t.Fatalf("penalty %+v, want a timeout penalty", p)
+			}
+		}
+	}
+	if !penalised {
+		t.Fatal("the black-holed peer was not penalised")
 	}
 }
 
@@ -586,18 +615,43 @@ func TestUnknownBlockPeer(t *testing.T) {
 	}
 }
 
-// TestNoPeers: without peers a block is unavailable at its deadline.
-func TestNoPeers(t *testing.T) {
-	ctx := testCtx(t)
-	fx := loadFixture(t, 2)
-	n := newTestNet(t)
-	s, _ := n.sampler(nil, WithTimeouts(300*time.Millisecond, 100*time.Millisecond))
-	res, err := s.Sample(ctx, headerFor(fx, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Status != Unavailable || len(res.Missing) != res.Samples || res.Confidence != 0 {
-		t.Fatalf("%v, %d missing of %d", res.Status, len(res.Missing), res.Samples)
+// TestDeadlineUnavailable: when the sampled cells cannot be had (no
+// peers, or every peer withholding everything), the sampler keeps asking
+// in rounds until the block deadline, then reports the block unavailable
+// with every sampled cell missing.
+func TestDeadlineUnavailable(t *testing.T) {
+	withholdAll := withholding(func(Coord) bool { return true })
+	for _, tc := range []struct {
+		name    string
+		servers int
+		want    error
+	}{
+		{"no peers", 0, context.DeadlineExceeded},
+		{"every peer withholds", 3, ErrCellNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t)
+			fx := loadFixture(t, 2)
+			n := newTestNet(t)
+			for i := 0; i < tc.servers; i++ {
+				n.addServer(p2p.PeerID(fmt.Sprintf("withholder-%d", i)), nil, withholdAll)
+			}
+			h := headerFor(fx, 1)
+			n.put(fx, h)
+			s, log := n.sampler(nil, WithTimeouts(time.Second, 500*time.Millisecond), WithRetryRounds(0, 20*time.Millisecond))
+			res, err := s.Sample(ctx, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != Unavailable || len(res.Missing) != res.Samples || res.Verified != 0 || res.Confidence != 0 || !errors.Is(res.Err, tc.want) {
+				t.Fatalf("%v, %d missing of %d, confidence %v: %v", res.Status, len(res.Missing), res.Samples, res.Confidence, res.Err)
+			}
+			for _, p := range log.penalties() {
+				if !p.BannedUntil.IsZero() {
+					t.Fatalf("withholding peer banned: %+v", p)
+				}
+			}
+		})
 	}
 }
 

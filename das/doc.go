@@ -107,7 +107,9 @@
 // WithEvents receives *HeaderVerified, *BlockStarted (the cells drawn),
 // *CellResult (with the time since the block's start), *BlockResult (status,
 // confidence, samples, peers, requests, timings) and *PeerPenalised, on the
-// sampler's goroutines; Status returns a snapshot (network head, sampled
-// head, watermark, catch-up window and backlog, blocks in flight, failures,
-// peer scores).
+// sampler's goroutines. For one height they come in that order: a header's
+// HeaderVerified before its BlockStarted, every CellResult of a sampling
+// between its BlockStarted and its BlockResult. Status returns a snapshot
+// (network head, sampled head, watermark, catch-up window and backlog,
+// blocks in flight, failures, peer scores).
 package das

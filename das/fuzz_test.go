@@ -2,7 +2,9 @@ package das
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"io"
 	"testing"
 )
 
@@ -93,7 +95,14 @@ func FuzzReadFrame(f *testing.F) {
 			return
 		}
 		msg, err := readFrame(bytes.NewReader(b), limit)
+		if len(b) >= 4 && binary.BigEndian.Uint32(b) > uint32(limit) && !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("frame of %d bytes announced, limit %d: %v", binary.BigEndian.Uint32(b), limit, err)
+		}
 		if err != nil {
+			// Bad frames are typed; cut-short input is the stream's end.
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("untyped error %v", err)
+			}
 			return
 		}
 		if len(msg) == 0 || len(msg) > limit || !bytes.Equal(msg, b[4:4+len(msg)]) {

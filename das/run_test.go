@@ -94,41 +94,84 @@ func TestRestartFromCheckpoint(t *testing.T) {
 	}
 }
 
+// gatedStore serves like its BlockStore, except that requests for one
+// height wait until the gate is closed.
+type gatedStore struct {
+	BlockStore
+	height uint64
+	gate   <-chan struct{}
+}
+
+func (g *gatedStore) K(ctx context.Context, height uint64, hash headers.Hash) (int, error) {
+	if height == g.height {
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return g.BlockStore.K(ctx, height, hash)
+}
+
 // TestNewHeadsFirst: a head that arrives during catch-up is sampled
-// before the older heights still waiting.
+// before the older heights still waiting. One block at a time; the servers
+// hold the answers for the fourth catch-up height until the new head has
+// been handed over, so the order does not depend on scheduling.
 func TestNewHeadsFirst(t *testing.T) {
 	ctx := testCtx(t)
 	fx := loadFixture(t, 2)
 	n := newTestNet(t)
-	n.honest(3)
 	const first = 12
-	chain, store := n.signedChain(repeat(fx, first)...)
-	s, log := n.sampler(nil, WithHeaders(store), WithConcurrency(1, 4))
+	const held = first - 3 // the fourth height sampled: 12, 11, 10, then 9
+	gate := make(chan struct{})
+	var open sync.Once
+	release := func() { open.Do(func() { close(gate) }) }
+	t.Cleanup(release) // before the network closes: no handler left waiting
+	store := &gatedStore{BlockStore: n.store, height: held, gate: gate}
+	for _, id := range []p2p.PeerID{"full-0", "full-1", "full-2"} {
+		n.addServer(id, store, permissive())
+	}
+	chain, hstore := n.signedChain(repeat(fx, first)...)
+	s, log := n.sampler(nil, WithHeaders(hstore), WithConcurrency(1, 4))
 	runSampler(t, ctx, s)
 	if err := s.HeaderVerified(chain.Head().Header); err != nil {
 		t.Fatal(err)
 	}
-	log.waitBlocks(ctx, t, 3)
-	b := n.extend(chain, store, fx)
+	log.waitUntil(ctx, t, "the held height started", func() bool {
+		for _, e := range log.snapshot() {
+			if b, ok := e.(*BlockStarted); ok && b.Height == held {
+				return true
+			}
+		}
+		return false
+	})
+	if got := len(log.blocks()); got != 3 {
+		t.Fatalf("%d results before the fourth block, want 3 (one block at a time)", got)
+	}
+	b := n.extend(chain, hstore, fx)
 	if err := s.HeaderVerified(b.Header); err != nil {
 		t.Fatal(err)
 	}
+	release()
 	results := log.waitBlocks(ctx, t, first+1)
 	var order []uint64
 	for _, r := range results {
+		if r.Status != Available {
+			t.Fatalf("height %d: %v: %v", r.Height, r.Status, r.Err)
+		}
 		order = append(order, r.Height)
 	}
-	// Catch-up runs downwards from the head; the new head interrupts it
-	// (after at most the one block already in flight when it arrived).
-	pos := slices.Index(order, first+1)
-	if pos < 3 || pos > 4 {
-		t.Fatalf("order %v: new head at position %d, want 3 or 4", order, pos)
-	}
-	rest := slices.Delete(slices.Clone(order), pos, pos+1)
-	for i, h := range rest {
-		if h != uint64(first-i) {
-			t.Fatalf("catch-up order %v, want descending from %d", order, first)
+	// Catch-up runs downwards from the head; the new head comes right
+	// after the block that was in flight when it arrived.
+	var want []uint64
+	for h := uint64(first); h >= 1; h-- {
+		want = append(want, h)
+		if h == held {
+			want = append(want, first+1)
 		}
+	}
+	if !slices.Equal(order, want) {
+		t.Fatalf("order %v, want %v", order, want)
 	}
 }
 
@@ -350,5 +393,33 @@ func TestResultsBeforeCheckpoint(t *testing.T) {
 	defer mu.Unlock()
 	if !ordered {
 		t.Fatal("a height was settled before its verdict was stored")
+	}
+}
+
+// TestPeerArrivesMidBlock: a block started without peers goes on as soon
+// as peers connect (the host's peer events wake it), not at its next retry
+// round, which is an hour away here.
+func TestPeerArrivesMidBlock(t *testing.T) {
+	ctx := testCtx(t)
+	fx := loadFixture(t, 2)
+	n := newTestNet(t)
+	chain, _ := n.signedChain(fx)
+	s, log := n.sampler(nil, WithRetryRounds(0, time.Hour), WithTimeouts(time.Hour, 5*time.Second))
+	runSampler(t, ctx, s)
+	if err := s.HeaderVerified(chain.Head().Header); err != nil {
+		t.Fatal(err)
+	}
+	log.waitUntil(ctx, t, "the block started", func() bool {
+		for _, e := range log.snapshot() {
+			if _, ok := e.(*BlockStarted); ok {
+				return true
+			}
+		}
+		return false
+	})
+	n.honest(3)
+	res := log.waitBlocks(ctx, t, 1)[0]
+	if res.Status != Available || res.Confidence < DefaultConfidence {
+		t.Fatalf("%v, confidence %v: %v", res.Status, res.Confidence, res.Err)
 	}
 }

@@ -310,14 +310,19 @@ func (s *Sampler) HeaderVerified(h *headers.Header) error {
 		return err
 	}
 	now := time.Now()
+	// The event goes out before the header can be scheduled, so that no
+	// BlockStarted of its height comes before it.
+	s.mu.Lock()
+	accepted := s.takesLocked(h.Height, max(s.networkHead, h.Height))
+	s.mu.Unlock()
+	if accepted {
+		s.emit(&HeaderVerified{Height: h.Height, Hash: h.Hash(), K: h.K(), Time: now})
+	}
 	s.mu.Lock()
 	if h.Height > s.networkHead {
 		s.networkHead = h.Height
 	}
-	lo := s.windowLow()
-	// Settled heights are taken again only when they wait for a retry.
-	accepted := h.Height >= lo && (!s.settled(h.Height) || s.retry[h.Height] != nil) && !s.inflight[h.Height]
-	if accepted {
+	if accepted && s.takesLocked(h.Height, s.networkHead) {
 		s.pending[h.Height] = &pendingHeader{h: h, received: now}
 		if r := s.retry[h.Height]; r != nil && r.skipped {
 			r.due = now
@@ -325,10 +330,14 @@ func (s *Sampler) HeaderVerified(h *headers.Header) error {
 	}
 	s.mu.Unlock()
 	s.signal()
-	if accepted {
-		s.emit(&HeaderVerified{Height: h.Height, Hash: h.Hash(), K: h.K(), Time: now})
-	}
 	return nil
+}
+
+// takesLocked reports whether a header of height is queued for sampling
+// when the network head is head: it is in the window and neither settled
+// (unless it waits for a retry) nor in flight. Callers hold mu.
+func (s *Sampler) takesLocked(height, head uint64) bool {
+	return height >= windowLow(head, s.cfg.window) && (!s.settled(height) || s.retry[height] != nil) && !s.inflight[height]
 }
 
 func (s *Sampler) signal() {
@@ -339,11 +348,14 @@ func (s *Sampler) signal() {
 }
 
 // windowLow is the lowest height of the catch-up window. Callers hold mu.
-func (s *Sampler) windowLow() uint64 {
-	if s.networkHead <= uint64(s.cfg.window) {
+func (s *Sampler) windowLow() uint64 { return windowLow(s.networkHead, s.cfg.window) }
+
+// windowLow returns the lowest height of a window of heights ending at head.
+func windowLow(head uint64, window int) uint64 {
+	if head <= uint64(window) {
 		return 1
 	}
-	return s.networkHead - uint64(s.cfg.window) + 1
+	return head - uint64(window) + 1
 }
 
 // settled reports whether height has a verdict. Callers hold mu.
