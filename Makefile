@@ -8,7 +8,7 @@ WBT     := $(BIN)/wasmbrowsertest
 WBT_VERSION := v0.11.0
 
 # Packages whose tests also run as GOOS=js GOARCH=wasm in headless Chromium.
-WASM_TEST_PKGS := ./erasure ./kzg ./headers/... ./p2p/... ./das ./light/... ./cmd/lightwasm/...
+WASM_TEST_PKGS := ./erasure ./kzg ./headers/... ./p2p/... ./das/... ./light/... ./cmd/lightwasm/...
 
 export PATH := $(BIN):$(PATH)
 

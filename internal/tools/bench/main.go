@@ -63,6 +63,7 @@ func main() {
 
 	var report bytes.Buffer
 	writeReport(&report, native, wasm, raw, gz)
+	writeSamplingReport(&report, native, wasm)
 	if *loadPkgs != "" {
 		writeLoadReport(&report, load, loadErr)
 	}
@@ -310,6 +311,55 @@ func num(v float64, ok bool) string {
 		return "–"
 	}
 	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
+// Targets of issue 4 for one block: header to 99.99% confidence for an
+// 8-blob block over a zero-latency in-memory network.
+const (
+	samplingBench        = "das.HeaderToConfidence8"
+	targetSamplingNative = 30e6  // ns
+	targetSamplingWasm   = 250e6 // ns
+)
+
+// writeSamplingReport writes the sampler's table (das.HeaderToConfidence*:
+// time per block, cells verified per second, allocations per block, native
+// and wasm) and its targets met or not.
+func writeSamplingReport(w io.Writer, native, wasm map[string]result) {
+	fmt.Fprint(w, "\n### Header to 99.99% confidence (das, 3 honest servers on a zero-latency in-memory network)\n\n")
+	fmt.Fprintln(w, "| benchmark | native | wasm | cells verified/s native | wasm | allocs/block native | wasm |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	var names []string
+	for _, name := range sortedKeys(native, wasm) {
+		if strings.HasPrefix(name, "das.HeaderToConfidence") {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		fmt.Fprintln(w, "\nNo das.HeaderToConfidence results.")
+		return
+	}
+	for _, name := range names {
+		n, hasN := native[name]
+		m, hasW := wasm[name]
+		nc, hasNC := n.metrics["cells/s"]
+		wc, hasWC := m.metrics["cells/s"]
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", name, dur(n.nsPerOp, hasN), dur(m.nsPerOp, hasW),
+			num(nc, hasNC), num(wc, hasWC), num(n.allocsPerOp, hasN), num(m.allocsPerOp, hasW))
+	}
+	verdict := func(r result, ok bool, target float64) string {
+		switch {
+		case !ok || r.nsPerOp == 0:
+			return "no result, **not met**"
+		case r.nsPerOp <= target:
+			return dur(r.nsPerOp, true) + ", met"
+		}
+		return dur(r.nsPerOp, true) + ", **not met**"
+	}
+	n, hasN := native[samplingBench]
+	m, hasW := wasm[samplingBench]
+	fmt.Fprintf(w, "\nTargets (%s): <= %s native: %s; <= %s wasm: %s.\n", samplingBench,
+		dur(targetSamplingNative, true), verdict(n, hasN, targetSamplingNative),
+		dur(targetSamplingWasm, true), verdict(m, hasW, targetSamplingWasm))
 }
 
 // Targets of issue 5 for M light clients against one full node.

@@ -88,3 +88,35 @@ BenchmarkLightClientsBurst/M=10-2    	       1	5004579260 ns/op	     10206 cells
 		t.Errorf("empty report:\n%s", b.String())
 	}
 }
+
+func TestSamplingReport(t *testing.T) {
+	native := parse([]byte(`pkg: lightdas/das
+BenchmarkHeaderToConfidence8-2   	     289	   4800544 ns/op	      5833 cells/s	  733078 B/op	     673 allocs/op
+BenchmarkHeaderToConfidence2-2   	     375	   3636172 ns/op	      5225 cells/s	  565791 B/op	     529 allocs/op
+`))
+	wasm := parse([]byte(`pkg: lightdas/das
+BenchmarkHeaderToConfidence8 	      37	  28081083 ns/op	       997.1 cells/s	  746566 B/op	     738 allocs/op
+`))
+	var b bytes.Buffer
+	writeSamplingReport(&b, native, wasm)
+	for _, want := range []string{
+		"| das.HeaderToConfidence2 | 3.64 ms | – | 5225 | – | 529 | – |",
+		"| das.HeaderToConfidence8 | 4.80 ms | 28.08 ms | 5833 | 997 | 673 | 738 |",
+		"<= 30.00 ms native: 4.80 ms, met; <= 250.00 ms wasm: 28.08 ms, met.",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
+		}
+	}
+	wasm["das.HeaderToConfidence8"] = result{nsPerOp: 251e6}
+	b.Reset()
+	writeSamplingReport(&b, native, wasm)
+	if !strings.Contains(b.String(), "wasm: 251.00 ms, **not met**") {
+		t.Errorf("report:\n%s", b.String())
+	}
+	b.Reset()
+	writeSamplingReport(&b, nil, nil)
+	if !strings.Contains(b.String(), "No das.HeaderToConfidence results.") {
+		t.Errorf("empty report:\n%s", b.String())
+	}
+}
