@@ -2,6 +2,7 @@ package p2p
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 )
 
@@ -32,5 +33,43 @@ func TestEventQueue(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSubscribers(t *testing.T) {
+	var subs Subscribers
+	var mu sync.Mutex
+	got := map[string][]PeerEvent{}
+	collect := func(name string) func(PeerEvent) {
+		return func(ev PeerEvent) {
+			mu.Lock()
+			got[name] = append(got[name], ev)
+			mu.Unlock()
+		}
+	}
+	subs.Subscribe(collect("a"))
+	cancelB := subs.Subscribe(collect("b"))
+	cancelB()
+	cancelB() // a second cancel does nothing
+	for i := range 50 {
+		subs.Publish(PeerEvent{Peer: PeerID(fmt.Sprint(i)), Kind: PeerConnected})
+	}
+	subs.Close(true) // drains a's queue and waits for its goroutine
+	subs.Subscribe(collect("late"))()
+	subs.Publish(PeerEvent{Peer: "after", Kind: PeerDisconnected})
+	subs.Close(true)
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got["b"]) != 0 || len(got["late"]) != 0 {
+		t.Fatalf("cancelled or late subscribers got events: %d, %d", len(got["b"]), len(got["late"]))
+	}
+	if len(got["a"]) != 50 {
+		t.Fatalf("subscriber got %d events, want 50", len(got["a"]))
+	}
+	for i, ev := range got["a"] {
+		if ev.Peer != PeerID(fmt.Sprint(i)) {
+			t.Fatalf("event %d is %v: out of order", i, ev)
+		}
 	}
 }

@@ -55,7 +55,7 @@ type Host struct {
 	draining bool // Close waits for the goroutines: no new ones
 	conns    map[p2p.PeerID]*conn
 	dials    map[p2p.PeerID]*dialCall
-	subs     map[*p2p.EventQueue]struct{}
+	subs     p2p.Subscribers
 	wg       sync.WaitGroup
 	done     chan struct{}
 }
@@ -96,7 +96,6 @@ func New(cfg Config) (*Host, error) {
 		ctx: ctx, cancel: cancel,
 		conns: map[p2p.PeerID]*conn{},
 		dials: map[p2p.PeerID]*dialCall{},
-		subs:  map[*p2p.EventQueue]struct{}{},
 		done:  make(chan struct{}),
 	}
 	h.mux.AddHandler(identifyProtocol, func(_ p2p.ProtocolID, rwc io.ReadWriteCloser) error {
@@ -348,15 +347,8 @@ func (h *Host) Close() error {
 	wg.Wait()
 	h.mu.Lock()
 	h.draining = true
-	subs := make([]*p2p.EventQueue, 0, len(h.subs))
-	for s := range h.subs {
-		subs = append(subs, s)
-	}
-	clear(h.subs)
 	h.mu.Unlock()
-	for _, s := range subs {
-		s.Stop(false)
-	}
+	h.subs.Close(false)
 	h.wg.Wait()
 	close(h.done)
 	return nil
@@ -365,30 +357,8 @@ func (h *Host) Close() error {
 // Subscribe implements p2p.Host. Events are queued without bound, so a
 // slow subscriber never holds the host up; events queued when cancel is
 // called are dropped.
-func (h *Host) Subscribe(fn func(p2p.PeerEvent)) (cancel func()) {
-	s := p2p.NewEventQueue(fn)
-	h.mu.Lock()
-	if h.closed {
-		h.mu.Unlock()
-		return func() {}
-	}
-	h.subs[s] = struct{}{}
-	h.wg.Add(1)
-	h.mu.Unlock()
-	go func() {
-		defer h.wg.Done()
-		s.Run()
-	}()
-	return func() {
-		h.mu.Lock()
-		delete(h.subs, s)
-		h.mu.Unlock()
-		s.Stop(false)
-	}
-}
+func (h *Host) Subscribe(fn func(p2p.PeerEvent)) (cancel func()) { return h.subs.Subscribe(fn) }
 
-func (h *Host) emitLocked(ev p2p.PeerEvent) {
-	for s := range h.subs {
-		s.Push(ev)
-	}
-}
+// emitLocked publishes ev; callers hold mu, which orders it with the
+// connection state change it reports.
+func (h *Host) emitLocked(ev p2p.PeerEvent) { h.subs.Publish(ev) }

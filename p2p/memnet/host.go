@@ -18,9 +18,9 @@ type Host struct {
 	mu       sync.Mutex
 	handlers map[p2p.ProtocolID]p2p.StreamHandler
 	peers    map[p2p.PeerID]*link
-	subs     map[*p2p.EventQueue]struct{}
+	subs     p2p.Subscribers
 	closed   bool
-	wg       sync.WaitGroup // handler and subscription goroutines
+	wg       sync.WaitGroup // handler goroutines
 }
 
 var _ p2p.Host = (*Host)(nil)
@@ -139,27 +139,7 @@ func (h *Host) RemoveStreamHandler(protocol p2p.ProtocolID) {
 
 // Subscribe implements p2p.Host. Events already queued when cancel is
 // called are dropped; a call of fn in progress finishes.
-func (h *Host) Subscribe(fn func(p2p.PeerEvent)) (cancel func()) {
-	s := p2p.NewEventQueue(fn)
-	h.mu.Lock()
-	if h.closed {
-		h.mu.Unlock()
-		return func() {}
-	}
-	h.subs[s] = struct{}{}
-	h.wg.Add(1)
-	h.mu.Unlock()
-	go func() {
-		defer h.wg.Done()
-		s.Run()
-	}()
-	return func() {
-		h.mu.Lock()
-		delete(h.subs, s)
-		h.mu.Unlock()
-		s.Stop(false)
-	}
-}
+func (h *Host) Subscribe(fn func(p2p.PeerEvent)) (cancel func()) { return h.subs.Subscribe(fn) }
 
 // Close implements p2p.Host: it disconnects from every peer (resetting
 // every stream), stops serving, delivers the PeerDisconnected events to its
@@ -191,16 +171,7 @@ func (h *Host) Close() error {
 	}
 	n.mu.Unlock()
 
-	h.mu.Lock()
-	subs := make([]*p2p.EventQueue, 0, len(h.subs))
-	for s := range h.subs {
-		subs = append(subs, s)
-	}
-	clear(h.subs)
-	h.mu.Unlock()
-	for _, s := range subs {
-		s.Stop(true)
-	}
+	h.subs.Close(true)
 	h.wg.Wait()
 	return nil
 }
@@ -219,10 +190,4 @@ func (h *Host) removePeer(p p2p.PeerID) {
 
 // emit queues ev for every subscriber. Callers hold the network lock, so
 // all hosts see events in one order.
-func (h *Host) emit(ev p2p.PeerEvent) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for s := range h.subs {
-		s.Push(ev)
-	}
-}
+func (h *Host) emit(ev p2p.PeerEvent) { h.subs.Publish(ev) }

@@ -95,7 +95,6 @@ func (n *Network) NewHost(id p2p.PeerID) (*Host, error) {
 		id:       id,
 		handlers: make(map[p2p.ProtocolID]p2p.StreamHandler),
 		peers:    make(map[p2p.PeerID]*link),
-		subs:     make(map[*p2p.EventQueue]struct{}),
 	}
 	n.hosts[id] = h
 	return h, nil
