@@ -139,25 +139,13 @@ func StartFull(ctx context.Context, fs FullService) (*Service, *FullNode, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	var l net.Listener
-	if fs.APIAddr != APIOff {
-		if l, err = listen(ctx, "API", orDefault(fs.APIAddr, api.DefaultAddr)); err != nil {
-			return nil, nil, err
-		}
+	var opts []api.Option
+	if fs.AllowedOrigin != "" {
+		opts = append(opts, api.WithAllowedOrigin(fs.AllowedOrigin))
 	}
-	if err := n.Start(ctx); err != nil {
-		if l != nil {
-			l.Close()
-		}
+	s, err := startService(ctx, n, n.cfg.Logger, fs.APIAddr, opts...)
+	if err != nil {
 		return nil, nil, err
-	}
-	s := newService(n, n.cfg.Logger)
-	if l != nil {
-		var opts []api.Option
-		if fs.AllowedOrigin != "" {
-			opts = append(opts, api.WithAllowedOrigin(fs.AllowedOrigin))
-		}
-		s.serveAPI(l, opts...)
 	}
 	return s, n, nil
 }
@@ -175,23 +163,38 @@ func StartLight(ctx context.Context, ls LightService) (*Service, *LightNode, err
 	if err != nil {
 		return nil, nil, err
 	}
+	s, err := startService(ctx, n, n.cfg.Logger, ls.APIAddr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, n, nil
+}
+
+// startService binds the API's address first (a port in use fails before
+// the node starts), starts n, then serves the API unless apiAddr is
+// APIOff.
+func startService(ctx context.Context, n interface {
+	runner
+	Start(context.Context) error
+}, log *slog.Logger, apiAddr string, opts ...api.Option) (*Service, error) {
 	var l net.Listener
-	if ls.APIAddr != APIOff {
-		if l, err = listen(ctx, "API", orDefault(ls.APIAddr, api.DefaultAddr)); err != nil {
-			return nil, nil, err
+	if apiAddr != APIOff {
+		var err error
+		if l, err = listen(ctx, "API", orDefault(apiAddr, api.DefaultAddr)); err != nil {
+			return nil, err
 		}
 	}
 	if err := n.Start(ctx); err != nil {
 		if l != nil {
 			l.Close()
 		}
-		return nil, nil, err
+		return nil, err
 	}
-	s := newService(n, n.cfg.Logger)
+	s := newService(n, log)
 	if l != nil {
-		s.serveAPI(l)
+		s.serveAPI(l, opts...)
 	}
-	return s, n, nil
+	return s, nil
 }
 
 func orDefault(s, def string) string {
