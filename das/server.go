@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"lightdas/headers"
 	"lightdas/p2p"
+	"lightdas/p2p/limit"
 )
 
 // ServerConfig configures a Server; zero fields take the defaults.
@@ -83,11 +83,8 @@ type Server struct {
 	chainID string
 	store   BlockStore
 	cfg     ServerConfig
-
-	mu      sync.Mutex
-	streams int
-	perPeer map[p2p.PeerID]int
-	buckets map[p2p.PeerID]*bucket
+	slots   *limit.Slots
+	rate    *limit.Rate // in cells
 
 	served atomic.Uint64 // cells answered found
 }
@@ -105,8 +102,8 @@ func NewServer(chainID string, store BlockStore, cfg ServerConfig) (*Server, err
 		chainID: chainID,
 		store:   store,
 		cfg:     cfg,
-		perPeer: map[p2p.PeerID]int{},
-		buckets: map[p2p.PeerID]*bucket{},
+		slots:   limit.NewSlots(cfg.MaxStreams, cfg.MaxStreamsPerPeer),
+		rate:    limit.NewRate(cfg.CellsPerSecond, cfg.Burst),
 	}, nil
 }
 
@@ -123,11 +120,11 @@ func (s *Server) CellsServed() uint64 { return s.served.Load() }
 // response. It owns the stream.
 func (s *Server) HandleStream(st p2p.Stream) {
 	peer := st.RemotePeer()
-	if !s.acquire(peer) {
+	if !s.slots.Acquire(peer) {
 		st.Reset()
 		return
 	}
-	defer s.release(peer)
+	defer s.slots.Release(peer)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
@@ -173,7 +170,7 @@ func (s *Server) HandleStream(st p2p.Stream) {
 // stream path).
 func (s *Server) Respond(ctx context.Context, peer p2p.PeerID, q *Request) *Response {
 	r := &Response{Height: q.Height, Hash: q.Hash}
-	if !s.allow(peer, len(q.Cells)) {
+	if !s.rate.Allow(peer, float64(len(q.Cells))) {
 		r.Status = ResponseRateLimited
 		return r
 	}
@@ -243,60 +240,4 @@ func (s *Server) sampleEach(ctx context.Context, q *Request, entries []Entry, wi
 		}
 	}
 	return nil
-}
-
-func (s *Server) acquire(peer p2p.PeerID) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.streams >= s.cfg.MaxStreams || s.perPeer[peer] >= s.cfg.MaxStreamsPerPeer {
-		return false
-	}
-	s.streams++
-	s.perPeer[peer]++
-	return true
-}
-
-func (s *Server) release(peer p2p.PeerID) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.streams--
-	if s.perPeer[peer]--; s.perPeer[peer] <= 0 {
-		delete(s.perPeer, peer)
-	}
-}
-
-// bucket is a token bucket of cells.
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-// maxBuckets bounds the rate limiter's memory: beyond it, buckets that
-// have refilled completely (idle peers) are dropped.
-const maxBuckets = 4096
-
-func (s *Server) allow(peer p2p.PeerID, cells int) bool {
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	burst := float64(s.cfg.Burst)
-	b := s.buckets[peer]
-	if b == nil {
-		if len(s.buckets) >= maxBuckets {
-			for id, o := range s.buckets {
-				if o.tokens+now.Sub(o.last).Seconds()*s.cfg.CellsPerSecond >= burst {
-					delete(s.buckets, id)
-				}
-			}
-		}
-		b = &bucket{tokens: burst, last: now}
-		s.buckets[peer] = b
-	}
-	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*s.cfg.CellsPerSecond)
-	b.last = now
-	if b.tokens < float64(cells) {
-		return false
-	}
-	b.tokens -= float64(cells)
-	return true
 }

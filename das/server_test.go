@@ -171,11 +171,7 @@ func TestServerRequestDeadline(t *testing.T) {
 	}
 }
 
-func (s *Server) active() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.streams
-}
+func (s *Server) active() int { return s.slots.Active() }
 
 func TestMemBlockStore(t *testing.T) {
 	ctx := context.Background()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lightdas/p2p"
+	"lightdas/p2p/limit"
 )
 
 // The header protocols over p2p streams (docs/protocol.md):
@@ -33,7 +34,6 @@ const (
 	DefaultMaxSubscribers    = 512
 	DefaultSubscriberQueue   = 16
 	DefaultP2PRequestTimeout = 10 * time.Second
-	maxRateBuckets           = 4096 // idle buckets are pruned beyond this
 )
 
 type serveConfig struct {
@@ -44,7 +44,6 @@ type serveConfig struct {
 	maxSubsPerPeer    int
 	maxSubscribers    int
 	queue             int
-	now               func() time.Time
 }
 
 // ServeOption configures ServeHeaders.
@@ -113,15 +112,15 @@ type HeaderService struct {
 	heads    p2p.ProtocolID
 	srv      *Server
 	cfg      serveConfig
-	limiter  *rateLimiter
+	rate     *limit.Rate  // shared with the HeadPublisher
+	slots    *limit.Slots // exchange streams per peer
 	ctx      context.Context
 	cancel   context.CancelFunc
 
-	mu      sync.Mutex
-	active  map[*activeStream]struct{}
-	perPeer map[p2p.PeerID]int
-	closed  bool
-	wg      sync.WaitGroup
+	mu     sync.Mutex
+	active map[*activeStream]struct{}
+	closed bool
+	wg     sync.WaitGroup
 }
 
 type activeStream struct{ p2p.Stream }
@@ -137,7 +136,6 @@ func ServeHeaders(host p2p.Host, chainID string, srv *Server, opts ...ServeOptio
 		maxSubsPerPeer:    DefaultMaxSubsPerPeer,
 		maxSubscribers:    DefaultMaxSubscribers,
 		queue:             DefaultSubscriberQueue,
-		now:               time.Now,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -149,13 +147,13 @@ func ServeHeaders(host p2p.Host, chainID string, srv *Server, opts ...ServeOptio
 		heads:    p2p.ProtocolID(HeadsProtocolID(chainID)),
 		srv:      srv,
 		cfg:      cfg,
-		limiter:  newRateLimiter(cfg.rate, cfg.burst, cfg.now),
+		rate:     limit.NewRate(cfg.rate, cfg.burst),
+		slots:    limit.NewSlots(0, cfg.maxStreamsPerPeer),
 		ctx:      ctx,
 		cancel:   cancel,
 		active:   map[*activeStream]struct{}{},
-		perPeer:  map[p2p.PeerID]int{},
 	}
-	s.HeadPublisher = newHeadPublisher(cfg, s.limiter)
+	s.HeadPublisher = newHeadPublisher(cfg, s.rate)
 	host.SetStreamHandler(s.exchange, s.handleExchange)
 	host.SetStreamHandler(s.heads, s.HeadPublisher.Serve)
 	return s
@@ -189,11 +187,9 @@ func (s *HeaderService) ActiveStreams() int {
 func (s *HeaderService) begin(st p2p.Stream) (*activeStream, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	peer := st.RemotePeer()
-	if s.closed || s.perPeer[peer] >= s.cfg.maxStreamsPerPeer {
+	if s.closed || !s.slots.Acquire(st.RemotePeer()) {
 		return nil, false
 	}
-	s.perPeer[peer]++
 	a := &activeStream{st}
 	s.active[a] = struct{}{}
 	s.wg.Add(1)
@@ -203,10 +199,7 @@ func (s *HeaderService) begin(st p2p.Stream) (*activeStream, bool) {
 func (s *HeaderService) end(a *activeStream) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	peer := a.RemotePeer()
-	if s.perPeer[peer]--; s.perPeer[peer] <= 0 {
-		delete(s.perPeer, peer)
-	}
+	s.slots.Release(a.RemotePeer())
 	delete(s.active, a)
 	s.wg.Done()
 }
@@ -221,7 +214,7 @@ func (s *HeaderService) handleExchange(st p2p.Stream) {
 		return
 	}
 	defer s.end(a)
-	allowed := s.limiter.allow(st.RemotePeer())
+	allowed := s.rate.Allow(st.RemotePeer(), 1)
 	st.SetDeadline(time.Now().Add(s.cfg.timeout))
 	req, err := ReadFrame(st, MaxRequestSize)
 	if err != nil {
@@ -247,15 +240,15 @@ func (s *HeaderService) handleExchange(st p2p.Stream) {
 // that does not keep up (its queue is full, or one write takes longer than
 // the serve timeout) is dropped, so none can hold up the others or Publish.
 type HeadPublisher struct {
-	cfg     serveConfig
-	limiter *rateLimiter
+	cfg   serveConfig
+	rate  *limit.Rate
+	slots *limit.Slots // subscriptions, in all and per peer
 
-	mu      sync.Mutex
-	subs    map[*subscriber]struct{}
-	perPeer map[p2p.PeerID]int
-	latest  []byte
-	closed  bool
-	wg      sync.WaitGroup
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	latest []byte
+	closed bool
+	wg     sync.WaitGroup
 }
 
 type subscriber struct {
@@ -291,16 +284,16 @@ func NewHeadPublisher(opts ...ServeOption) *HeadPublisher {
 		maxSubsPerPeer: DefaultMaxSubsPerPeer,
 		maxSubscribers: DefaultMaxSubscribers,
 		queue:          DefaultSubscriberQueue,
-		now:            time.Now,
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return newHeadPublisher(cfg, newRateLimiter(cfg.rate, cfg.burst, cfg.now))
+	return newHeadPublisher(cfg, limit.NewRate(cfg.rate, cfg.burst))
 }
 
-func newHeadPublisher(cfg serveConfig, l *rateLimiter) *HeadPublisher {
-	return &HeadPublisher{cfg: cfg, limiter: l, subs: map[*subscriber]struct{}{}, perPeer: map[p2p.PeerID]int{}}
+func newHeadPublisher(cfg serveConfig, rate *limit.Rate) *HeadPublisher {
+	return &HeadPublisher{cfg: cfg, rate: rate, slots: limit.NewSlots(cfg.maxSubscribers, cfg.maxSubsPerPeer),
+		subs: map[*subscriber]struct{}{}}
 }
 
 // Publish announces lb to every subscriber without waiting for any, and
@@ -346,10 +339,12 @@ func (p *HeadPublisher) add(st p2p.Stream) *subscriber {
 	peer := st.RemotePeer()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || len(p.subs) >= p.cfg.maxSubscribers || p.perPeer[peer] >= p.cfg.maxSubsPerPeer {
+	// The caps first: a peer refused for them keeps its tokens.
+	if p.closed || !p.slots.Acquire(peer) {
 		return nil
 	}
-	if !p.limiter.allow(peer) {
+	if !p.rate.Allow(peer, 1) {
+		p.slots.Release(peer)
 		return nil
 	}
 	sub := &subscriber{peer: peer, st: st, queue: make(chan []byte, p.cfg.queue), done: make(chan struct{})}
@@ -357,7 +352,6 @@ func (p *HeadPublisher) add(st p2p.Stream) *subscriber {
 		sub.queue <- p.latest
 	}
 	p.subs[sub] = struct{}{}
-	p.perPeer[peer]++
 	p.wg.Add(1)
 	return sub
 }
@@ -366,9 +360,7 @@ func (p *HeadPublisher) remove(sub *subscriber) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.subs, sub)
-	if p.perPeer[sub.peer]--; p.perPeer[sub.peer] <= 0 {
-		delete(p.perPeer, sub.peer)
-	}
+	p.slots.Release(sub.peer)
 	p.wg.Done()
 }
 
@@ -411,59 +403,6 @@ loop:
 		st.Reset()
 	}
 	<-readerDone
-}
-
-// rateLimiter is a token bucket per peer.
-type rateLimiter struct {
-	rate  float64
-	burst float64
-	now   func() time.Time
-
-	mu      sync.Mutex
-	buckets map[p2p.PeerID]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newRateLimiter(rate float64, burst int, now func() time.Time) *rateLimiter {
-	return &rateLimiter{rate: rate, burst: float64(burst), now: now, buckets: map[p2p.PeerID]*bucket{}}
-}
-
-// allow takes a token from peer's bucket if it has one.
-func (l *rateLimiter) allow(peer p2p.PeerID) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	b := l.buckets[peer]
-	if b == nil {
-		if len(l.buckets) >= maxRateBuckets {
-			l.prune(now)
-		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[peer] = b
-	}
-	if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens = min(l.burst, b.tokens+el*l.rate)
-		b.last = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-// prune forgets buckets that have refilled: a new bucket starts full, so
-// forgetting them changes nothing.
-func (l *rateLimiter) prune(now time.Time) {
-	for p, b := range l.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, p)
-		}
-	}
 }
 
 // P2PPeer is a Peer reached over p2p streams.

@@ -10,6 +10,7 @@ import (
 	"lightdas/das"
 	"lightdas/kzg"
 	"lightdas/p2p"
+	"lightdas/p2p/limit"
 )
 
 // RowServerConfig configures a RowServer; zero fields take the defaults.
@@ -54,19 +55,18 @@ type RowServer struct {
 	chainID string
 	store   das.BlockStore
 	cfg     RowServerConfig
-	limit   *limiter
+	slots   *limit.Slots
+	rate    *limit.Rate // in rows
 
-	mu      sync.Mutex
-	streams int
-	perPeer map[p2p.PeerID]int
-	served  uint64
+	mu     sync.Mutex
+	served uint64
 }
 
 // NewRowServer returns a server of chainID's rows protocol.
 func NewRowServer(chainID string, store das.BlockStore, cfg RowServerConfig) *RowServer {
 	cfg.defaults()
 	return &RowServer{chainID: chainID, store: store, cfg: cfg,
-		limit: newLimiter(cfg.RowsPerSecond, cfg.Burst), perPeer: map[p2p.PeerID]int{}}
+		slots: limit.NewSlots(cfg.MaxStreams, cfg.MaxStreamsPerPeer), rate: limit.NewRate(cfg.RowsPerSecond, cfg.Burst)}
 }
 
 // Protocol is the protocol id the server answers.
@@ -85,11 +85,11 @@ func (s *RowServer) RowsServed() uint64 {
 // HandleStream serves one stream: one framed request, one framed response.
 func (s *RowServer) HandleStream(st p2p.Stream) {
 	peer := st.RemotePeer()
-	if !s.acquire(peer) {
+	if !s.slots.Acquire(peer) {
 		st.Reset()
 		return
 	}
-	defer s.release(peer)
+	defer s.slots.Release(peer)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
@@ -125,7 +125,7 @@ func (s *RowServer) HandleStream(st p2p.Stream) {
 // hooks included).
 func (s *RowServer) Respond(ctx context.Context, peer p2p.PeerID, q *RowRequest) *RowResponse {
 	r := &RowResponse{Height: q.Height, Hash: q.Hash, Row: q.Row}
-	if !s.limit.allow(peer, 1) {
+	if !s.rate.Allow(peer, 1) {
 		r.Status = RowRateLimited
 		return r
 	}
@@ -202,74 +202,6 @@ func tamperRow(tamper func(*das.Request, *das.Response), q *RowRequest, cells *[
 		}
 	}
 	return out, true
-}
-
-func (s *RowServer) acquire(peer p2p.PeerID) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.streams >= s.cfg.MaxStreams || s.perPeer[peer] >= s.cfg.MaxStreamsPerPeer {
-		return false
-	}
-	s.streams++
-	s.perPeer[peer]++
-	return true
-}
-
-func (s *RowServer) release(peer p2p.PeerID) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.streams--
-	if s.perPeer[peer]--; s.perPeer[peer] <= 0 {
-		delete(s.perPeer, peer)
-	}
-}
-
-// limiter is a token bucket per peer, bounded in memory.
-type limiter struct {
-	rate  float64
-	burst float64
-	now   func() time.Time
-
-	mu      sync.Mutex
-	buckets map[p2p.PeerID]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-const maxBuckets = 4096
-
-func newLimiter(rate float64, burst int) *limiter {
-	return &limiter{rate: rate, burst: float64(burst), now: time.Now, buckets: map[p2p.PeerID]*bucket{}}
-}
-
-// allow takes cost tokens from peer's bucket if it has them.
-func (l *limiter) allow(peer p2p.PeerID, cost float64) bool {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[peer]
-	if b == nil {
-		if len(l.buckets) >= maxBuckets {
-			// Forget refilled (idle) buckets: a new bucket starts full.
-			for id, o := range l.buckets {
-				if o.tokens+now.Sub(o.last).Seconds()*l.rate >= l.burst {
-					delete(l.buckets, id)
-				}
-			}
-		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[peer] = b
-	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-	b.last = now
-	if b.tokens < cost {
-		return false
-	}
-	b.tokens -= cost
-	return true
 }
 
 // FetchRow asks peer for one row over proto and returns its matching,

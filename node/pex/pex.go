@@ -16,13 +16,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	ma "github.com/multiformats/go-multiaddr"
 
 	"lightdas/node/pex/pexwire"
 	"lightdas/p2p"
+	"lightdas/p2p/limit"
 )
 
 // Wire constants (see pexwire).
@@ -180,15 +180,8 @@ type Server struct {
 	chainID string
 	source  AddrSource
 	cfg     ServerConfig
-
-	mu      sync.Mutex
-	streams int
-	buckets map[p2p.PeerID]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
+	slots   *limit.Slots
+	rate    *limit.Rate
 }
 
 // NewServer returns a server for chainID answering from source.
@@ -202,7 +195,8 @@ func NewServer(chainID string, source AddrSource, cfg ServerConfig) *Server {
 	if cfg.MaxStreams <= 0 {
 		cfg.MaxStreams = 16
 	}
-	return &Server{chainID: chainID, source: source, cfg: cfg, buckets: map[p2p.PeerID]*bucket{}}
+	return &Server{chainID: chainID, source: source, cfg: cfg,
+		slots: limit.NewSlots(cfg.MaxStreams, 0), rate: limit.NewRate(cfg.RequestsPerSecond, cfg.Burst)}
 }
 
 // Register serves the protocol on h.
@@ -211,11 +205,12 @@ func (s *Server) Register(h p2p.Host) { h.SetStreamHandler(ProtocolID(s.chainID)
 // HandleStream serves one stream. Requests over the rate limit, beyond
 // the stream cap or malformed are reset without an answer.
 func (s *Server) HandleStream(st p2p.Stream) {
-	if !s.admit(st.RemotePeer()) {
+	peer := st.RemotePeer()
+	if !s.admit(peer) {
 		st.Reset()
 		return
 	}
-	defer s.done()
+	defer s.slots.Release(peer)
 	if err := st.SetDeadline(time.Now().Add(s.cfg.Timeout)); err != nil {
 		st.Reset()
 		return
@@ -231,14 +226,13 @@ func (s *Server) HandleStream(st p2p.Stream) {
 		return
 	}
 	resp := &Response{}
-	requester := st.RemotePeer()
 	seen := map[string]bool{}
 	for _, a := range s.source() {
 		if len(resp.Addrs) >= q.Max {
 			break
 		}
 		id, err := PeerOf(a)
-		if err != nil || id == requester || len(a.Bytes()) > MaxAddrSize || seen[string(a.Bytes())] {
+		if err != nil || id == peer || len(a.Bytes()) > MaxAddrSize || seen[string(a.Bytes())] {
 			continue
 		}
 		seen[string(a.Bytes())] = true
@@ -256,40 +250,17 @@ func (s *Server) HandleStream(st p2p.Stream) {
 	st.Close()
 }
 
+// admit takes a stream slot, then a token: a peer refused for the stream
+// cap keeps its tokens, and a rate-limited request holds no slot.
 func (s *Server) admit(peer p2p.PeerID) bool {
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.streams >= s.cfg.MaxStreams {
+	if !s.slots.Acquire(peer) {
 		return false
 	}
-	burst := float64(s.cfg.Burst)
-	b := s.buckets[peer]
-	if b == nil {
-		if len(s.buckets) >= 4096 {
-			for id, o := range s.buckets {
-				if o.tokens+now.Sub(o.last).Seconds()*s.cfg.RequestsPerSecond >= burst {
-					delete(s.buckets, id)
-				}
-			}
-		}
-		b = &bucket{tokens: burst, last: now}
-		s.buckets[peer] = b
-	}
-	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*s.cfg.RequestsPerSecond)
-	b.last = now
-	if b.tokens < 1 {
+	if !s.rate.Allow(peer, 1) {
+		s.slots.Release(peer)
 		return false
 	}
-	b.tokens--
-	s.streams++
 	return true
-}
-
-func (s *Server) done() {
-	s.mu.Lock()
-	s.streams--
-	s.mu.Unlock()
 }
 
 // Exchange asks peer for up to max addresses and returns them decoded and
