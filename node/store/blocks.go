@@ -32,9 +32,12 @@ func (s *BlockStore) Put(height uint64, hash headers.Hash, b *kzg.ExtendedBlock)
 	meta := encodeBlockMeta(b)
 	rows := make([][]byte, 2*b.K)
 	for r := range rows {
-		rows[r] = encodeRow(&b.Cells[r], &b.Proofs[r])
+		rows[r] = encodeRow(rowKey(height, hash, r), &b.Cells[r], &b.Proofs[r])
 	}
 	return s.db.update(func(tx *bolt.Tx) error {
+		if err := upgradeSchema(tx); err != nil {
+			return err
+		}
 		if err := deleteBlock(tx, blockKey(height, hash)); err != nil {
 			return err
 		}
@@ -117,17 +120,21 @@ func (s *BlockStore) meta(tx *bolt.Tx, height uint64, hash headers.Hash) (int, [
 	return k, cs, nil
 }
 
-// row reads a checked row record; the bytes are valid inside tx only.
-func (s *BlockStore) row(tx *bolt.Tx, height uint64, hash headers.Hash, r int) ([]byte, error) {
+// readRow reads a row record from the rows bucket and checks its framing (see
+// openRow); the record is valid inside the bucket's transaction only.
+// Callers look the bucket up once per transaction: a read-only bbolt
+// transaction does not cache it.
+func readRow(rows *bolt.Bucket, height uint64, hash headers.Hash, r int) (rowRecord, error) {
 	key := rowKey(height, hash, r)
-	v := tx.Bucket(bucketRows).Get(key)
+	v := rows.Get(key)
 	if v == nil {
-		return nil, corrupt(string(bucketRows), key, fmt.Errorf("%w: row %d missing", das.ErrCellNotFound, r))
+		return rowRecord{}, corrupt(string(bucketRows), key, fmt.Errorf("%w: row %d missing", das.ErrCellNotFound, r))
 	}
-	if err := checkRow(v); err != nil {
-		return nil, corrupt(string(bucketRows), key, err)
+	rec, err := openRow(key, v)
+	if err != nil {
+		return rowRecord{}, corrupt(string(bucketRows), key, err)
 	}
-	return v, nil
+	return rec, nil
 }
 
 // K implements das.BlockStore.
@@ -144,7 +151,8 @@ func (s *BlockStore) K(ctx context.Context, height uint64, hash headers.Hash) (i
 	return k, err
 }
 
-// Sample implements das.BlockStore. It reads one row.
+// Sample implements das.BlockStore. It reads one row record and checks
+// the cell's own checksum (a version 1 record: the whole row's).
 func (s *BlockStore) Sample(ctx context.Context, height uint64, hash headers.Hash, row, col int) (kzg.Cell, kzg.Proof, error) {
 	if err := ctx.Err(); err != nil {
 		return kzg.Cell{}, kzg.Proof{}, err
@@ -159,11 +167,11 @@ func (s *BlockStore) Sample(ctx context.Context, height uint64, hash headers.Has
 		if row < 0 || row >= 2*k || col < 0 || col >= kzg.CellsPerRow {
 			return fmt.Errorf("%w: cell (%d, %d) of a %d-row block", das.ErrCoordinate, row, col, 2*k)
 		}
-		v, err := s.row(tx, height, hash, row)
+		rec, err := readRow(tx.Bucket(bucketRows), height, hash, row)
 		if err != nil {
 			return err
 		}
-		if cell, proof, err = rowCell(v, col); err != nil {
+		if err := rec.cell(col, &cell, &proof); err != nil {
 			return corrupt(string(bucketRows), rowKey(height, hash, row), err)
 		}
 		return nil
@@ -172,9 +180,11 @@ func (s *BlockStore) Sample(ctx context.Context, height uint64, hash headers.Has
 }
 
 // Samples implements das.BatchBlockStore: the cells of one request in one
-// read transaction, each row read and its checksum checked once however
-// many of its cells are asked (Sample checks a whole row per cell). Cells
-// of a damaged row, or damaged cells, are answered not found and reported
+// read transaction, each row record opened once however many of its cells
+// are asked. Only what is served is checksummed: the asked cells' entries
+// of a version 2 record, the whole row once per request for a version 1
+// record. Damaged cells, and every cell of a row whose record is damaged
+// (framing, or a version 1 checksum), are answered not found and reported
 // as CorruptErrors (joined) after the others are filled.
 func (s *BlockStore) Samples(ctx context.Context, height uint64, hash headers.Hash, entries []das.Entry) error {
 	if err := ctx.Err(); err != nil {
@@ -191,25 +201,26 @@ func (s *BlockStore) Samples(ctx context.Context, height uint64, hash headers.Ha
 				return fmt.Errorf("%w: cell (%d, %d) of a %d-row block", das.ErrCoordinate, e.Row, e.Col, 2*k)
 			}
 		}
-		row, v, rowErr := -1, []byte(nil), error(nil)
+		rows := tx.Bucket(bucketRows)
+		r, rec, rowErr := -1, rowRecord{}, error(nil)
 		for i := range entries {
 			e := &entries[i]
-			e.Found, e.Cell, e.Proof = false, kzg.Cell{}, kzg.Proof{}
-			if e.Row != row { // requests list cells row by row
-				row = e.Row
-				if v, rowErr = s.row(tx, height, hash, row); rowErr != nil {
+			e.Found = false
+			if e.Row != r { // requests list cells row by row
+				r = e.Row
+				if rec, rowErr = readRow(rows, height, hash, r); rowErr != nil {
 					damaged = append(damaged, rowErr)
 				}
 			}
 			if rowErr != nil {
+				e.Cell, e.Proof = kzg.Cell{}, kzg.Proof{}
 				continue
 			}
-			cell, proof, err := rowCell(v, e.Col)
-			if err != nil {
-				damaged = append(damaged, corrupt(string(bucketRows), rowKey(height, hash, row), err))
+			if err := rec.cell(e.Col, &e.Cell, &e.Proof); err != nil {
+				damaged = append(damaged, corrupt(string(bucketRows), rowKey(height, hash, r), err))
 				continue
 			}
-			e.Found, e.Cell, e.Proof = true, cell, proof
+			e.Found = true
 		}
 		return nil
 	})
@@ -230,6 +241,7 @@ func (s *BlockStore) Block(ctx context.Context, height uint64, hash headers.Hash
 		if err != nil {
 			return err
 		}
+		rows := tx.Bucket(bucketRows)
 		out := &kzg.ExtendedBlock{
 			K:           k,
 			Commitments: cs,
@@ -240,11 +252,11 @@ func (s *BlockStore) Block(ctx context.Context, height uint64, hash headers.Hash
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			v, err := s.row(tx, height, hash, r)
+			rec, err := readRow(rows, height, hash, r)
 			if err != nil {
 				return err
 			}
-			cells, proofs, err := decodeRow(v)
+			cells, proofs, err := rec.all()
 			if err != nil {
 				return corrupt(string(bucketRows), rowKey(height, hash, r), err)
 			}

@@ -26,7 +26,7 @@ var (
 
 // realBlock is a k = 2 block (two blobs of hashed field elements) made by
 // the real prover, once per test binary.
-func realBlock(t *testing.T) *kzg.ExtendedBlock {
+func realBlock(t testing.TB) *kzg.ExtendedBlock {
 	t.Helper()
 	blockOnce.Do(func() {
 		p, err := kzg.NewProver()

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -13,10 +14,11 @@ import (
 
 	"lightdas/das"
 	"lightdas/headers"
+	"lightdas/kzg"
 )
 
 // damage rewrites one stored value.
-func damage(t *testing.T, db *DB, bucket, key []byte, f func(v []byte) []byte) {
+func damage(t testing.TB, db *DB, bucket, key []byte, f func(v []byte) []byte) {
 	t.Helper()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
@@ -26,10 +28,6 @@ func damage(t *testing.T, db *DB, bucket, key []byte, f func(v []byte) []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-func flip(i int) func([]byte) []byte {
-	return func(v []byte) []byte { v[i%len(v)] ^= 0x40; return v }
 }
 
 func TestCorruptValuesAreTypedErrors(t *testing.T) {
@@ -88,19 +86,46 @@ func TestCorruptValuesAreTypedErrors(t *testing.T) {
 			_, _, err := db.Blocks().Sample(ctx, 1, hashOf("a"), 0, 0)
 			return err
 		}},
-		{"row checksum", bucketRows, rowKey(1, hashOf("a"), 2), flip(5000), func(db *DB) error {
+		{"cell checksum", bucketRows, rowKey(1, hashOf("a"), 2), flip(1 + 9*cellEntrySize + 100), func(db *DB) error {
 			_, _, err := db.Blocks().Sample(ctx, 1, hashOf("a"), 2, 9)
+			return err
+		}},
+		{"proof of a cell in a batch", bucketRows, rowKey(1, hashOf("a"), 3), flip(1 + 5*cellEntrySize + kzg.BytesPerCell), func(db *DB) error {
+			return db.Blocks().Samples(ctx, 1, hashOf("a"), []das.Entry{{Coord: das.Coord{Row: 3, Col: 5}}})
+		}},
+		{"cell in a whole block", bucketRows, rowKey(1, hashOf("a"), 1), flip(1 + 127*cellEntrySize + cellProofSize), func(db *DB) error {
+			_, err := db.Blocks().Block(ctx, 1, hashOf("a"))
 			return err
 		}},
 		{"row length", bucketRows, rowKey(1, hashOf("a"), 1), func(v []byte) []byte { return v[:len(v)-1] }, func(db *DB) error {
 			_, err := db.Blocks().Block(ctx, 1, hashOf("a"))
 			return err
 		}},
+		{"row version", bucketRows, rowKey(1, hashOf("a"), 2), flip(0), func(db *DB) error {
+			_, _, err := db.Blocks().Sample(ctx, 1, hashOf("a"), 2, 9)
+			return err
+		}},
 		{"non-canonical cell with a valid checksum", bucketRows, rowKey(1, hashOf("a"), 0), func(v []byte) []byte {
 			for i := 1; i < 33; i++ {
 				v[i] = 0xff
 			}
-			return encodeRowRaw(v[:len(v)-4])
+			return resealCell(rowKey(1, hashOf("a"), 0), 0)(v)
+		}, func(db *DB) error {
+			_, _, err := db.Blocks().Sample(ctx, 1, hashOf("a"), 0, 0)
+			return err
+		}},
+		{"version 1 row checksum", bucketRows, rowKey(1, hashOf("a"), 2), func(v []byte) []byte {
+			return flip(5000)(toV1(t, rowKey(1, hashOf("a"), 2))(v))
+		}, func(db *DB) error {
+			_, _, err := db.Blocks().Sample(ctx, 1, hashOf("a"), 2, 9)
+			return err
+		}},
+		{"version 1 non-canonical cell with a valid checksum", bucketRows, rowKey(1, hashOf("a"), 0), func(v []byte) []byte {
+			v = toV1(t, rowKey(1, hashOf("a"), 0))(v)
+			for i := 1; i < 33; i++ {
+				v[i] = 0xff
+			}
+			return resealV1(v)
 		}, func(db *DB) error {
 			_, _, err := db.Blocks().Sample(ctx, 1, hashOf("a"), 0, 0)
 			return err
@@ -129,11 +154,6 @@ func TestCorruptValuesAreTypedErrors(t *testing.T) {
 	}
 }
 
-// encodeRowRaw re-seals a row body with a fresh checksum.
-func encodeRowRaw(body []byte) []byte {
-	return binary.BigEndian.AppendUint32(body, crcOf(body))
-}
-
 func TestOpenChecks(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "node.db")
@@ -154,13 +174,18 @@ func TestOpenChecks(t *testing.T) {
 	if _, err := Open(path, Options{ChainID: "bad chain id"}); !errors.Is(err, headers.ErrInvalidChainID) {
 		t.Fatalf("invalid chain id: %v", err)
 	}
-	// A future schema version is refused, a damaged one is corruption.
+	// A future (or never written) schema version is refused, a damaged one
+	// is corruption; schema 1 (version 1 rows only) is still read, and
+	// opening does not change it.
 	for _, tc := range []struct {
 		v    []byte
 		want error
 	}{
 		{binary.BigEndian.AppendUint32(nil, SchemaVersion+1), ErrSchema},
+		{binary.BigEndian.AppendUint32(nil, 0), ErrSchema},
 		{[]byte{1}, ErrCorrupt},
+		{binary.BigEndian.AppendUint32(nil, 1), nil},
+		{binary.BigEndian.AppendUint32(nil, 2), nil},
 	} {
 		b, err := bolt.Open(path, 0o600, nil)
 		if err != nil {
@@ -170,8 +195,15 @@ func TestOpenChecks(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.Close()
-		if _, err := Open(path, Options{}); !errors.Is(err, tc.want) {
+		db, err = Open(path, Options{})
+		if !errors.Is(err, tc.want) {
 			t.Fatalf("schema %x: %v, want %v", tc.v, err, tc.want)
+		}
+		if err == nil {
+			db.Close()
+			if got := storedSchema(t, path); got != binary.BigEndian.Uint32(tc.v) {
+				t.Fatalf("schema %x became %d on open", tc.v, got)
+			}
 		}
 	}
 	// A bbolt file of something else is not adopted.
@@ -187,4 +219,27 @@ func TestOpenChecks(t *testing.T) {
 	if _, err := Open(other, Options{}); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("foreign file: %v", err)
 	}
+}
+
+// storedSchema reads the schema version of a closed database file.
+func storedSchema(t *testing.T, path string) uint32 {
+	t.Helper()
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var v uint32
+	err = b.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketMeta).Get(keySchema)
+		if len(raw) != 4 {
+			return fmt.Errorf("schema value of %d bytes", len(raw))
+		}
+		v = binary.BigEndian.Uint32(raw)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -15,8 +15,16 @@ import (
 	"lightdas/headers"
 )
 
-// SchemaVersion is the layout this package writes and reads.
-const SchemaVersion = 1
+// SchemaVersion is the layout this package writes: 2 since rows carry a
+// checksum per cell (version 2 row records). It also reads files of
+// schema 1, whose rows are version 1 records; the first Put into such a
+// file marks it schema 2 in its transaction, so a build that knows only
+// schema 1 refuses the file (ErrSchema) rather than taking the new rows
+// for damage.
+const SchemaVersion = 2
+
+// oldestSchema is the oldest layout this package reads.
+const oldestSchema = 1
 
 // DefaultLockTimeout bounds the wait for another process's file lock.
 const DefaultLockTimeout = time.Second
@@ -110,12 +118,8 @@ func (db *DB) initSchema(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	v := meta.Get(keySchema)
-	if len(v) != 4 {
-		return corrupt(string(bucketMeta), keySchema, malformed("schema version of %d bytes", len(v)))
-	}
-	if got := binary.BigEndian.Uint32(v); got != SchemaVersion {
-		return fmt.Errorf("%w: file has version %d, this build reads %d", ErrSchema, got, SchemaVersion)
+	if _, err := schemaOf(tx); err != nil {
+		return err
 	}
 	for _, name := range allBuckets {
 		if tx.Bucket(name) == nil {
@@ -131,6 +135,30 @@ func (db *DB) initSchema(tx *bolt.Tx) error {
 		return fmt.Errorf("%w: file of %q, want %q", ErrChainMismatch, stored, db.opts.ChainID)
 	}
 	return nil
+}
+
+// schemaOf reads the file's schema version, one this build reads.
+func schemaOf(tx *bolt.Tx) (uint32, error) {
+	v := tx.Bucket(bucketMeta).Get(keySchema)
+	if len(v) != 4 {
+		return 0, corrupt(string(bucketMeta), keySchema, malformed("schema version of %d bytes", len(v)))
+	}
+	got := binary.BigEndian.Uint32(v)
+	if got < oldestSchema || got > SchemaVersion {
+		return 0, fmt.Errorf("%w: file has version %d, this build reads %d to %d", ErrSchema, got, oldestSchema, SchemaVersion)
+	}
+	return got, nil
+}
+
+// upgradeSchema marks an older file as SchemaVersion before tx writes
+// what only this version reads. Records already stored stay as they are:
+// every version of them still decodes.
+func upgradeSchema(tx *bolt.Tx) error {
+	v, err := schemaOf(tx)
+	if err != nil || v == SchemaVersion {
+		return err
+	}
+	return tx.Bucket(bucketMeta).Put(keySchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
 }
 
 // ChainID returns the chain id recorded in the file ("" when none).

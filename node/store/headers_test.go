@@ -243,7 +243,7 @@ func testChain(t *testing.T) *headertest.Chain {
 	return c
 }
 
-func openTemp(t *testing.T, o Options) *DB {
+func openTemp(t testing.TB, o Options) *DB {
 	t.Helper()
 	db, err := Open(filepath.Join(t.TempDir(), "node.db"), o)
 	if err != nil {

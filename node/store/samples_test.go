@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"math/big"
+	"slices"
 	"testing"
 
 	"github.com/consensys/gnark-crypto/ecc/bls12-381/fr"
@@ -29,23 +30,56 @@ func TestBlockStoreSamples(t *testing.T) {
 		}
 		return es
 	}
-	nonCanonical := func(v []byte) []byte { // cell 0 of the row >= the modulus
+	key := func(row int) []byte { return rowKey(1, hashOf("a"), row) }
+	entry := func(col, off int) int { return 1 + col*cellEntrySize + off }
+	nonCanonical := func(row, col int) func([]byte) []byte { // the cell >= the modulus, its checksum fresh
+		return func(v []byte) []byte {
+			for i := range 32 {
+				v[entry(col, i)] = 0xff
+			}
+			return resealCell(key(row), col)(v)
+		}
+	}
+	nonCanonicalV1 := func(v []byte) []byte { // cell 0 >= the modulus, the row's checksum fresh
 		for i := 1; i < 33; i++ {
 			v[i] = 0xff
 		}
-		return encodeRowRaw(v[:len(v)-4])
+		return resealV1(v)
+	}
+	only := func(want ...das.Coord) func(das.Coord) bool {
+		return func(c das.Coord) bool { return slices.Contains(want, c) }
 	}
 	for _, tc := range []struct {
 		name    string
-		row     int                 // damaged row, -1 for none
-		damage  func([]byte) []byte // applied to that row's record
+		v1      bool                        // rows rewritten as version 1 records first
+		damage  map[int]func([]byte) []byte // row -> what is done to its record
 		coords  []das.Coord
-		missing func(das.Coord) bool
+		missing func(das.Coord) bool // cells answered not found
+		errs    int                  // CorruptErrors joined
 	}{
-		{name: "whole block", row: -1, coords: coords},
-		{name: "unsorted with a repeat", row: -1, coords: []das.Coord{{Row: 3, Col: 5}, {Row: 0, Col: 1}, {Row: 3, Col: 6}, {Row: 0, Col: 1}}},
-		{name: "row checksum", row: 2, damage: flip(5000), coords: coords, missing: func(c das.Coord) bool { return c.Row == 2 }},
-		{name: "non-canonical cell", row: 0, damage: nonCanonical, coords: coords, missing: func(c das.Coord) bool { return c == das.Coord{} }},
+		{name: "whole block", coords: coords},
+		{name: "unsorted with a repeat", coords: []das.Coord{{Row: 3, Col: 5}, {Row: 0, Col: 1}, {Row: 3, Col: 6}, {Row: 0, Col: 1}}},
+		{name: "cell", damage: map[int]func([]byte) []byte{2: flip(entry(9, 100))}, coords: coords, missing: only(das.Coord{Row: 2, Col: 9}), errs: 1},
+		{name: "proof", damage: map[int]func([]byte) []byte{2: flip(entry(127, kzg.BytesPerCell+47))}, coords: coords, missing: only(das.Coord{Row: 2, Col: 127}), errs: 1},
+		{name: "entry checksum", damage: map[int]func([]byte) []byte{1: flip(entry(64, cellProofSize))}, coords: coords, missing: only(das.Coord{Row: 1, Col: 64}), errs: 1},
+		{name: "cells of two rows", damage: map[int]func([]byte) []byte{0: flip(entry(1, 5)), 3: flip(entry(5, 2000))}, coords: coords,
+			missing: only(das.Coord{Row: 0, Col: 1}, das.Coord{Row: 3, Col: 5}), errs: 2},
+		{name: "a damaged cell asked twice", damage: map[int]func([]byte) []byte{0: flip(entry(1, 5))}, coords: []das.Coord{{Row: 0, Col: 1}, {Row: 0, Col: 2}, {Row: 0, Col: 1}},
+			missing: only(das.Coord{Row: 0, Col: 1}), errs: 2},
+		// Only served bytes are checked: damage in a cell nobody asked for
+		// is found when that cell (or the whole row) is read.
+		{name: "damage beside the asked cells", damage: map[int]func([]byte) []byte{2: flip(entry(10, 0))}, coords: coords},
+		{name: "non-canonical cell", damage: map[int]func([]byte) []byte{0: nonCanonical(0, 0)}, coords: coords, missing: only(das.Coord{}), errs: 1},
+		{name: "row version", damage: map[int]func([]byte) []byte{2: func(v []byte) []byte { v[0] = 3; return v }}, coords: coords,
+			missing: func(c das.Coord) bool { return c.Row == 2 }, errs: 1},
+		{name: "row length", damage: map[int]func([]byte) []byte{3: func(v []byte) []byte { return v[:len(v)-1] }}, coords: coords,
+			missing: func(c das.Coord) bool { return c.Row == 3 }, errs: 1},
+		{name: "version 1 whole block", v1: true, coords: coords},
+		{name: "version 1 row checksum", v1: true, damage: map[int]func([]byte) []byte{2: flip(5000)}, coords: coords,
+			missing: func(c das.Coord) bool { return c.Row == 2 }, errs: 1},
+		{name: "version 1 damage beside the asked cells", v1: true, damage: map[int]func([]byte) []byte{2: flip(1 + 10*kzg.BytesPerCell)}, coords: coords,
+			missing: func(c das.Coord) bool { return c.Row == 2 }, errs: 1},
+		{name: "version 1 non-canonical cell", v1: true, damage: map[int]func([]byte) []byte{0: nonCanonicalV1}, coords: coords, missing: only(das.Coord{}), errs: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := openTemp(t, Options{})
@@ -53,18 +87,33 @@ func TestBlockStoreSamples(t *testing.T) {
 			if err := s.Put(1, hashOf("a"), b); err != nil {
 				t.Fatal(err)
 			}
-			if tc.row >= 0 {
-				damage(t, db, bucketRows, rowKey(1, hashOf("a"), tc.row), tc.damage)
+			for r := range 2 * b.K {
+				if tc.v1 {
+					damage(t, db, bucketRows, key(r), toV1(t, key(r)))
+				}
+				if f := tc.damage[r]; f != nil {
+					damage(t, db, bucketRows, key(r), f)
+				}
 			}
 			es := entries(tc.coords)
 			es[0].Found, es[0].Cell[0] = true, 1 // stale contents are overwritten
 			err := s.Samples(ctx, 1, hashOf("a"), es)
-			var ce *CorruptError
+			var joined interface{ Unwrap() []error }
 			switch {
 			case tc.missing == nil && err != nil:
 				t.Fatal(err)
-			case tc.missing != nil && (!errors.Is(err, ErrCorrupt) || !errors.As(err, &ce) || ce.Bucket != string(bucketRows)):
-				t.Fatalf("got %v, want a CorruptError in %s", err, bucketRows)
+			case tc.missing != nil && !errors.As(err, &joined):
+				t.Fatalf("got %v, want joined CorruptErrors", err)
+			case tc.missing != nil && len(joined.Unwrap()) != tc.errs:
+				t.Fatalf("got %d errors (%v), want %d", len(joined.Unwrap()), err, tc.errs)
+			}
+			if tc.missing != nil {
+				for _, e := range joined.Unwrap() {
+					var ce *CorruptError
+					if !errors.Is(e, ErrCorrupt) || !errors.As(e, &ce) || ce.Bucket != string(bucketRows) {
+						t.Fatalf("got %v, want a CorruptError in %s", e, bucketRows)
+					}
+				}
 			}
 			for i, e := range es {
 				c := tc.coords[i]
@@ -133,11 +182,14 @@ func TestCheckCanonical(t *testing.T) {
 		{"modulus + 2^200", 17, elem(new(big.Int).Add(mod, new(big.Int).Lsh(big.NewInt(1), 200)))},
 		{"modulus - 2^200", 17, elem(new(big.Int).Sub(mod, new(big.Int).Lsh(big.NewInt(1), 200)))},
 		{"all ones", 63, bytes.Repeat([]byte{0xff}, fr.Bytes)},
+		{"top byte below the modulus's, rest ones", 9, append([]byte{elem(mod)[0] - 1}, bytes.Repeat([]byte{0xff}, fr.Bytes-1)...)},
+		{"top byte above the modulus's, rest zero", 9, append([]byte{elem(mod)[0] + 1}, make([]byte, fr.Bytes-1)...)},
+		{"top byte the modulus's, rest zero", 9, append([]byte{elem(mod)[0]}, make([]byte, fr.Bytes-1)...)},
 	} {
 		var c kzg.Cell
 		copy(c[tc.at*fr.Bytes:], tc.v)
 		_, want := c.Elements()
-		got := checkCanonical(&c)
+		got := checkCanonical(c[:])
 		if (got == nil) != (want == nil) || got != nil && !errors.Is(got, kzg.ErrNonCanonical) {
 			t.Errorf("%s: checkCanonical %v, Elements %v", tc.name, got, want)
 		}
