@@ -64,9 +64,9 @@ func (c *ServerConfig) defaults() {
 }
 
 // BatchBlockStore is a BlockStore that reads many cells of one block at
-// once. A Server uses Samples when its store has it: a store that checks
-// whole rows (a checksum over a row record) then checks each row once per
-// request instead of once per cell, in one read transaction.
+// once. A Server uses Samples when its store has it: one read transaction
+// per request, and a store whose records are checksummed (node/store)
+// checks only what it serves.
 type BatchBlockStore interface {
 	BlockStore
 	// Samples answers every entry's Coord: Found with the cell and its

@@ -139,23 +139,22 @@ func (s *RowServer) Respond(ctx context.Context, peer p2p.PeerID, q *RowRequest)
 		return r
 	}
 	mb := s.cfg.Misbehavior
-	cells := new([kzg.CellsPerRow]kzg.Cell)
-	proofs := new([kzg.CellsPerRow]kzg.Proof)
-	for c := range kzg.CellsPerRow {
-		if mb != nil && mb.Withhold != nil && mb.Withhold(q.Height, das.Coord{Row: q.Row, Col: c}) {
-			r.Status = RowNotFound
-			return r
+	if mb != nil && mb.Withhold != nil {
+		for c := range kzg.CellsPerRow {
+			if mb.Withhold(q.Height, das.Coord{Row: q.Row, Col: c}) {
+				r.Status = RowNotFound
+				return r
+			}
 		}
-		cell, proof, err := s.store.Sample(ctx, q.Height, q.Hash, q.Row, c)
-		switch {
-		case errors.Is(err, das.ErrUnknownBlock):
-			r.Status = RowUnknownBlock
-			return r
-		case err != nil:
-			r.Status = RowNotFound
-			return r
-		}
-		cells[c], proofs[c] = cell, proof
+	}
+	cells, proofs, err := s.readRow(ctx, q)
+	switch {
+	case errors.Is(err, das.ErrUnknownBlock):
+		r.Status = RowUnknownBlock
+		return r
+	case err != nil:
+		r.Status = RowNotFound
+		return r
 	}
 	if mb != nil && mb.Tamper != nil {
 		tampered, ok := tamperRow(mb.Tamper, q, cells, proofs)
@@ -170,6 +169,40 @@ func (s *RowServer) Respond(ctx context.Context, peer p2p.PeerID, q *RowRequest)
 	s.served++
 	s.mu.Unlock()
 	return r
+}
+
+// errRowIncomplete: the store lacks a cell of the row.
+var errRowIncomplete = errors.New("node: row incomplete in the store")
+
+// readRow reads a whole row, in one read of the store when it can (every
+// cell is still checked by the store).
+func (s *RowServer) readRow(ctx context.Context, q *RowRequest) (*[kzg.CellsPerRow]kzg.Cell, *[kzg.CellsPerRow]kzg.Proof, error) {
+	cells := new([kzg.CellsPerRow]kzg.Cell)
+	proofs := new([kzg.CellsPerRow]kzg.Proof)
+	if bs, ok := s.store.(das.BatchBlockStore); ok {
+		entries := make([]das.Entry, kzg.CellsPerRow)
+		for c := range entries {
+			entries[c].Coord = das.Coord{Row: q.Row, Col: c}
+		}
+		if err := bs.Samples(ctx, q.Height, q.Hash, entries); err != nil {
+			return nil, nil, err
+		}
+		for c, e := range entries {
+			if !e.Found {
+				return nil, nil, errRowIncomplete
+			}
+			cells[c], proofs[c] = e.Cell, e.Proof
+		}
+		return cells, proofs, nil
+	}
+	for c := range kzg.CellsPerRow {
+		cell, proof, err := s.store.Sample(ctx, q.Height, q.Hash, q.Row, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		cells[c], proofs[c] = cell, proof
+	}
+	return cells, proofs, nil
 }
 
 type rowData struct {
