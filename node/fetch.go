@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"time"
 
+	"lightdas/erasure"
 	"lightdas/headers"
 	"lightdas/kzg"
 	"lightdas/p2p"
@@ -22,6 +22,7 @@ type blockFetcher struct {
 	proto       p2p.ProtocolID
 	verifier    *kzg.Verifier
 	prover      func() (*kzg.Prover, error) // built on first recovery
+	codec       func() *erasure.Codec       // built on first decoding
 	timeout     time.Duration               // one row request
 	concurrency int
 	banFor      time.Duration
@@ -35,6 +36,7 @@ type blockFetcher struct {
 
 func newBlockFetcher(host p2p.Host, chainID string, v *kzg.Verifier, prover func() (*kzg.Prover, error)) *blockFetcher {
 	return &blockFetcher{host: host, proto: RowsProtocolID(chainID), verifier: v, prover: prover,
+		codec:   sync.OnceValue(erasure.NewCodec),
 		timeout: 10 * time.Second, concurrency: 4, banFor: 10 * time.Minute,
 		banned: map[p2p.PeerID]time.Time{}, skip: map[p2p.PeerID]time.Time{}}
 }
@@ -80,9 +82,12 @@ func (f *blockFetcher) ban(p p2p.PeerID, height uint64, err error) {
 }
 
 // fetch returns the verified extended block of h, or an error wrapping
-// ErrBlockUnavailable naming the rows no peer served. Rows are spread over
-// the candidates (row r starts at candidate r mod n) and asked elsewhere
-// when a peer fails them.
+// ErrBlockUnavailable (a *RowsUnavailableError naming the rows no peer
+// served when fewer than k rows verified). Rows are spread over the
+// candidates (row r starts at candidate r mod n) and asked elsewhere when a
+// peer fails them. Any k verified rows of the 2k determine the block: when
+// some are missing, the original rows are decoded column-wise from the
+// verified ones and the block is re-encoded and checked against the header.
 func (f *blockFetcher) fetch(ctx context.Context, h *headers.Header) (*kzg.ExtendedBlock, error) {
 	k := h.K()
 	originals := make([]kzg.Commitment, k)
@@ -138,32 +143,117 @@ func (f *blockFetcher) fetch(ctx context.Context, h *headers.Header) (*kzg.Exten
 		}
 		return &kzg.ExtendedBlock{K: k, Commitments: cs, Cells: cells, Proofs: proofs}, nil
 	}
-	if slices.ContainsFunc(missing, func(r int) bool { return r < k }) {
-		return nil, fmt.Errorf("%w: height %d: rows %v not served by any of %d peers", ErrBlockUnavailable, h.Height, missing, len(peers))
+	// Whole rows: the pattern decodes iff at least k rows verified, but
+	// erasure's peeling rule is the one definition of decodable.
+	if err := erasure.Decodable(k, func(r, _ int) bool { return have[r] }); err != nil {
+		if !errors.Is(err, erasure.ErrUndecodable) {
+			return nil, fmt.Errorf("node: height %d: %w", h.Height, err) // unreachable: k validated by the header
+		}
+		return nil, &RowsUnavailableError{Height: h.Height, Missing: missing, Verified: 2*k - len(missing), K: k, Peers: len(peers)}
 	}
-	return f.rebuild(h, originals, cells[:k])
+	blobs, lost, err := f.originalBlobs(h, cells, have)
+	if err != nil {
+		return nil, err
+	}
+	return f.rebuild(h, originals, blobs, lost)
 }
 
-// rebuild re-encodes the block from its k verified original rows (the
-// first 64 cells of an original row are its blob) and checks that the
-// commitments come out as the header's.
-func (f *blockFetcher) rebuild(h *headers.Header, originals []kzg.Commitment, rows [][kzg.CellsPerRow]kzg.Cell) (*kzg.ExtendedBlock, error) {
+// RowsUnavailableError: fewer than K of a block's 2K rows were served and
+// verified, so the block cannot be decoded. It wraps ErrBlockUnavailable.
+type RowsUnavailableError struct {
+	Height   uint64
+	Missing  []int // rows no peer served with valid proofs, ascending
+	Verified int   // rows that verified
+	K        int   // any K verified rows determine the block
+	Peers    int   // peers asked
+}
+
+func (e *RowsUnavailableError) Error() string {
+	return fmt.Sprintf("%v: height %d: rows %v not served by any of %d peers; %d of %d rows verified, any %d recover the block",
+		ErrBlockUnavailable, e.Height, e.Missing, e.Peers, e.Verified, 2*e.K, e.K)
+}
+
+func (e *RowsUnavailableError) Unwrap() error { return ErrBlockUnavailable }
+
+// originalBlobs returns the blobs of the k original rows (the first 64
+// cells of an original row are its blob) and the original rows that had to
+// be decoded. Verified original rows are copied; missing ones are decoded
+// from the verified rows, original and extended, with erasure.RecoverBlock:
+// every row present is whole, so each column holds at least k of its 2k
+// cells and only column (Lagrange) decoding runs, no row recovery.
+func (f *blockFetcher) originalBlobs(h *headers.Header, cells [][kzg.CellsPerRow]kzg.Cell, have []bool) ([]kzg.Blob, []int, error) {
+	k := h.K()
+	blobs := make([]kzg.Blob, k)
+	var lost []int
+	for r := range k {
+		if !have[r] {
+			lost = append(lost, r)
+			continue
+		}
+		for c := range kzg.FieldElementsPerBlob / kzg.FieldElementsPerCell {
+			copy(blobs[r][c*kzg.BytesPerCell:], cells[r][c][:])
+		}
+	}
+	if len(lost) == 0 {
+		return blobs, nil, nil
+	}
+	grid, err := f.decodeRows(k, cells, have)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: height %d: decoding original rows %v from the verified rows: %w", ErrBlockUnavailable, h.Height, lost, err)
+	}
+	for _, r := range lost {
+		b, err := kzg.BlobFromElements(grid.Rows[r][:kzg.FieldElementsPerBlob])
+		if err != nil {
+			return nil, nil, fmt.Errorf("node: height %d: decoded row %d: %w", h.Height, r, err) // unreachable: 4096 elements
+		}
+		blobs[r] = *b
+	}
+	return blobs, lost, nil
+}
+
+// decodeRows completes the 2k x 128 grid from the rows marked in have.
+// RecoverBlock also checks that the result is a 2D codeword agreeing with
+// every given cell; verified rows always are one (each lies on the
+// polynomial its derived commitment binds), so a failure here means a
+// broken verifier, and it is reported, not stored.
+func (f *blockFetcher) decodeRows(k int, cells [][kzg.CellsPerRow]kzg.Cell, have []bool) (*erasure.Block, error) {
+	pb, err := erasure.NewPartialBlock(k)
+	if err != nil {
+		return nil, err
+	}
+	for r, ok := range have {
+		if !ok {
+			continue
+		}
+		for c := range kzg.CellsPerRow {
+			if pb.Cells[r][c], err = cells[r][c].Elements(); err != nil {
+				return nil, fmt.Errorf("row %d cell %d: %w", r, c, err)
+			}
+		}
+	}
+	return f.codec().RecoverBlock(pb)
+}
+
+// rebuild re-encodes the block from the blobs of its k original rows and
+// checks that the commitments come out as the header's. decoded names the
+// original rows that were decoded rather than fetched (for the error).
+func (f *blockFetcher) rebuild(h *headers.Header, originals []kzg.Commitment, blobs []kzg.Blob, decoded []int) (*kzg.ExtendedBlock, error) {
 	prover, err := f.prover()
 	if err != nil {
 		return nil, fmt.Errorf("node: height %d: recovery needs the prover: %w", h.Height, err)
-	}
-	blobs := make([]kzg.Blob, len(rows))
-	for i := range rows {
-		for c := range kzg.FieldElementsPerBlob / kzg.FieldElementsPerCell {
-			copy(blobs[i][c*kzg.BytesPerCell:], rows[i][c][:])
-		}
 	}
 	eb, err := prover.ExtendBlock(blobs)
 	if err != nil {
 		return nil, fmt.Errorf("node: height %d: re-encoding: %w", h.Height, err)
 	}
-	if eb.K != len(originals) || !slices.Equal(eb.Commitments[:eb.K], originals) {
-		return nil, fmt.Errorf("%w: height %d: re-encoded commitments differ from the header's", ErrBlockUnavailable, h.Height)
+	if eb.K != len(originals) {
+		return nil, fmt.Errorf("%w: height %d: re-encoded block has k = %d, header %d", ErrBlockUnavailable, h.Height, eb.K, len(originals))
+	}
+	for r := range originals {
+		if eb.Commitments[r] != originals[r] {
+			return nil, fmt.Errorf("%w: height %d: re-encoded commitment of row %d differs from the header's (rows decoded: %v)",
+				ErrBlockUnavailable, h.Height, r, decoded)
+		}
 	}
 	return eb, nil
 }

@@ -6,7 +6,11 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,7 +23,7 @@ import (
 
 // testBlock encodes nBlobs random blobs and a header carrying their
 // commitments.
-func testBlock(t *testing.T, nBlobs int) (*headers.Header, *kzg.ExtendedBlock) {
+func testBlock(t testing.TB, nBlobs int) (*headers.Header, *kzg.ExtendedBlock) {
 	t.Helper()
 	blobs := make([]kzg.Blob, nBlobs)
 	for i := range blobs {
@@ -50,7 +54,7 @@ type rowNet struct {
 
 // newRowNet starts one row server per config (hosts s0, s1, ...), all
 // holding eb, and a client fetcher connected to all of them.
-func newRowNet(t *testing.T, h *headers.Header, eb *kzg.ExtendedBlock, servers ...RowServerConfig) *rowNet {
+func newRowNet(t testing.TB, h *headers.Header, eb *kzg.ExtendedBlock, servers ...RowServerConfig) *rowNet {
 	t.Helper()
 	net := memnet.NewNetwork(memnet.WithSeed(1))
 	t.Cleanup(func() { net.Close() })
@@ -78,7 +82,7 @@ func newRowNet(t *testing.T, h *headers.Header, eb *kzg.ExtendedBlock, servers .
 	return &rowNet{net: net, client: client, f: f}
 }
 
-func sameBlock(t *testing.T, got, want *kzg.ExtendedBlock) {
+func sameBlock(t testing.TB, got, want *kzg.ExtendedBlock) {
 	t.Helper()
 	if got.K != want.K {
 		t.Fatalf("k %d, want %d", got.K, want.K)
@@ -108,8 +112,10 @@ func TestFetchBlock(t *testing.T) {
 		{"honest", []RowServerConfig{{}}, nil, 0},
 		{"extension withheld: re-encoded from the originals",
 			[]RowServerConfig{{Misbehavior: withholdRows(func(r int) bool { return r >= k })}}, nil, 0},
-		{"original row withheld everywhere",
-			[]RowServerConfig{{Misbehavior: withholdRows(func(r int) bool { return r == 1 })}}, ErrBlockUnavailable, 0},
+		{"original row withheld everywhere: decoded from the others",
+			[]RowServerConfig{{Misbehavior: withholdRows(func(r int) bool { return r == 1 })}}, nil, 0},
+		{"fewer than k rows anywhere",
+			[]RowServerConfig{{Misbehavior: withholdRows(func(r int) bool { return r != 3 })}}, ErrBlockUnavailable, 0},
 		{"rows split between two partial servers", []RowServerConfig{
 			{Misbehavior: withholdRows(func(r int) bool { return r%2 == 0 })},
 			{Misbehavior: withholdRows(func(r int) bool { return r%2 == 1 })}}, nil, 0},
@@ -191,4 +197,207 @@ func TestRowServerRefusals(t *testing.T) {
 	if _, err := readFrame(st, MaxRowResponseSize); !errors.Is(err, p2p.ErrStreamReset) {
 		t.Fatalf("oversized request: %v, want a reset", err)
 	}
+}
+
+// serveOnly makes a row server answer only the given rows.
+func serveOnly(rows ...int) *das.Misbehavior {
+	return &das.Misbehavior{Withhold: func(_ uint64, c das.Coord) bool { return !slices.Contains(rows, c.Row) }}
+}
+
+// withhold makes a row server answer every row but the given ones.
+func withhold(rows ...int) *das.Misbehavior {
+	return &das.Misbehavior{Withhold: func(_ uint64, c das.Coord) bool { return slices.Contains(rows, c.Row) }}
+}
+
+// countProver counts the fetcher's prover calls: one per re-encoding.
+func countProver(t testing.TB, f *blockFetcher) *atomic.Int32 {
+	var n atomic.Int32
+	f.prover = func() (*kzg.Prover, error) {
+		n.Add(1)
+		return sharedProver(t), nil
+	}
+	return &n
+}
+
+// TestFetchRecover: any k verified rows of the 2k, whichever they are,
+// give back the producer's block exactly; fewer give a
+// *RowsUnavailableError naming the missing rows; rows failing verification
+// never count.
+func TestFetchRecover(t *testing.T) {
+	h, eb := testBlock(t, 3) // k = 4, row 3 is zero padding
+	k := eb.K
+	if k != 4 {
+		t.Fatalf("k = %d, want 4", k)
+	}
+	// liar corrupts one cell of every row it serves: it never verifies.
+	liar := &das.Misbehavior{Tamper: func(_ *das.Request, r *das.Response) { r.Entries[0].Cell[5] ^= 1 }}
+	cases := []struct {
+		name    string
+		servers []RowServerConfig
+		missing []int // nil: the block is recovered
+		banned  int
+	}{
+		{"every original row withheld everywhere: decoded from the extension",
+			[]RowServerConfig{{Misbehavior: withhold(0, 1, 2, 3)}}, nil, 0},
+		{"originals 0 and 2, extension 5 and 7 withheld: exactly k rows",
+			[]RowServerConfig{{Misbehavior: withhold(0, 2, 5, 7)}}, nil, 0},
+		{"k rows only in the union of two servers",
+			[]RowServerConfig{{Misbehavior: serveOnly(1, 4)}, {Misbehavior: serveOnly(3, 6)}}, nil, 0},
+		{"one original withheld, more than k rows",
+			[]RowServerConfig{{Misbehavior: withhold(2)}}, nil, 0},
+		{"k-1 rows: unavailable",
+			[]RowServerConfig{{Misbehavior: withhold(0, 1, 2, 4, 5)}}, []int{0, 1, 2, 4, 5}, 0},
+		{"k-1 rows over two servers: unavailable",
+			[]RowServerConfig{{Misbehavior: serveOnly(3, 6)}, {Misbehavior: serveOnly(6, 7)}}, []int{0, 1, 2, 4, 5}, 0},
+		{"liar's rows rejected, honest extension decodes",
+			[]RowServerConfig{{Misbehavior: liar}, {Misbehavior: withhold(0, 1, 2, 3)}}, nil, 1},
+		{"liar's rows do not count: k-1 honest rows",
+			[]RowServerConfig{{Misbehavior: liar}, {Misbehavior: withhold(0, 1, 2, 3, 4)}}, []int{0, 1, 2, 3, 4}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rn := newRowNet(t, h, eb, tc.servers...)
+			proverCalls := countProver(t, rn.f)
+			var mu sync.Mutex // onPenalty runs on the fetch workers
+			var penalties []error
+			rn.f.onPenalty = func(_ p2p.PeerID, _ uint64, err error, _ time.Time) {
+				mu.Lock()
+				penalties = append(penalties, err)
+				mu.Unlock()
+			}
+			got, err := rn.f.fetch(testCtx(t, time.Minute), h)
+			if tc.missing == nil {
+				if err != nil {
+					t.Fatalf("fetch: %v", err)
+				}
+				sameBlock(t, got, eb)
+				if n := proverCalls.Load(); n != 1 {
+					t.Fatalf("%d re-encodings, want 1", n)
+				}
+			} else {
+				var ue *RowsUnavailableError
+				if !errors.As(err, &ue) || !errors.Is(err, ErrBlockUnavailable) {
+					t.Fatalf("fetch: %v, want a *RowsUnavailableError wrapping ErrBlockUnavailable", err)
+				}
+				if got != nil {
+					t.Fatal("a block came back with the error")
+				}
+				want := RowsUnavailableError{Height: h.Height, Missing: tc.missing, Verified: 2*k - len(tc.missing), K: k, Peers: len(tc.servers)}
+				if ue.Height != want.Height || !slices.Equal(ue.Missing, want.Missing) || ue.Verified != want.Verified || ue.K != want.K || ue.Peers != want.Peers {
+					t.Fatalf("error %+v, want %+v", *ue, want)
+				}
+				if !strings.Contains(err.Error(), fmt.Sprint(tc.missing)) {
+					t.Fatalf("error %q does not name rows %v", err, tc.missing)
+				}
+				if n := proverCalls.Load(); n != 0 {
+					t.Fatalf("%d re-encodings of an undecodable block", n)
+				}
+			}
+			banned := rn.f.Banned()
+			if len(banned) != tc.banned {
+				t.Fatalf("%d peers banned, want %d (%v)", len(banned), tc.banned, penalties)
+			}
+			if tc.banned > 0 {
+				if _, ok := banned["a"]; !ok {
+					t.Fatalf("banned %v, want the liar a", banned)
+				}
+			}
+			for _, p := range penalties {
+				if !errors.Is(p, ErrRowPeer) || !errors.Is(p, kzg.ErrVerify) {
+					t.Fatalf("penalty %v: want ErrRowPeer and kzg.ErrVerify", p)
+				}
+			}
+		})
+	}
+}
+
+// TestRebuildRejectsOtherCommitments: blobs that re-encode to commitments
+// other than the header's are never returned as the block (verified rows
+// cannot produce them; this guards the last check on its own).
+func TestRebuildRejectsOtherCommitments(t *testing.T) {
+	h, eb := testBlock(t, 2)
+	rn := newRowNet(t, h, eb)
+	originals := make([]kzg.Commitment, eb.K)
+	for i, c := range h.Commitments {
+		originals[i] = kzg.Commitment(c)
+	}
+	blobs, lost, err := rn.f.originalBlobs(h, eb.Cells, []bool{true, true, true, true})
+	if err != nil || lost != nil {
+		t.Fatalf("originalBlobs: %v, lost %v", err, lost)
+	}
+	got, err := rn.f.rebuild(h, originals, blobs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameBlock(t, got, eb)
+	blobs[1][100] ^= 1 // still canonical: byte 100 is inside an element
+	got, err = rn.f.rebuild(h, originals, blobs, []int{1})
+	if !errors.Is(err, ErrBlockUnavailable) || got != nil || !strings.Contains(err.Error(), "row 1") {
+		t.Fatalf("rebuild of other data: %v, %v; want ErrBlockUnavailable naming row 1", got, err)
+	}
+}
+
+// BenchmarkFetchRecover: an 8-blob block (k = 8) whose original rows are
+// withheld everywhere, recovered from its 8 extended rows. decode is the
+// column decoding alone, recover adds the re-encoding (FK20) and the
+// commitment check, fetch is the whole fetch over memnet (16 row requests,
+// 8 row verifications, recovery); fetch-all-rows is the same fetch when
+// every row is served, for comparison.
+func BenchmarkFetchRecover(b *testing.B) {
+	h, eb := testBlock(b, 8)
+	k := eb.K
+	have := make([]bool, 2*k)
+	cells := make([][kzg.CellsPerRow]kzg.Cell, 2*k)
+	for r := k; r < 2*k; r++ {
+		have[r], cells[r] = true, eb.Cells[r]
+	}
+	originals := make([]kzg.Commitment, k)
+	for i, c := range h.Commitments {
+		originals[i] = kzg.Commitment(c)
+	}
+	fast := RowServerConfig{RowsPerSecond: 1e9, Burst: 1 << 30}
+	withheld := fast
+	withheld.Misbehavior = withhold(0, 1, 2, 3, 4, 5, 6, 7)
+	rn := newRowNet(b, h, eb, withheld)
+	f := rn.f
+	f.codec() // built once per fetcher, outside the timings
+	sharedProver(b)
+
+	b.Run("decode", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := f.decodeRows(k, cells, have); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("recover", func(b *testing.B) {
+		for b.Loop() {
+			blobs, lost, err := f.originalBlobs(h, cells, have)
+			if err != nil || len(lost) != k {
+				b.Fatalf("%v, lost %v", err, lost)
+			}
+			if _, err := f.rebuild(h, originals, blobs, lost); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fetch", func(b *testing.B) {
+		for b.Loop() {
+			got, err := f.fetch(context.Background(), h)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if got.Cells[0] != eb.Cells[0] {
+				b.Fatal("row 0 differs")
+			}
+		}
+	})
+	all := newRowNet(b, h, eb, fast)
+	b.Run("fetch-all-rows", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := all.f.fetch(context.Background(), h); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
