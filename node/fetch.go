@@ -88,8 +88,15 @@ func (f *blockFetcher) ban(p p2p.PeerID, height uint64, err error) {
 // peer fails them. Any k verified rows of the 2k determine the block: when
 // some are missing, the original rows are decoded column-wise from the
 // verified ones and the block is re-encoded and checked against the header.
-func (f *blockFetcher) fetch(ctx context.Context, h *headers.Header) (*kzg.ExtendedBlock, error) {
+//
+// got holds the rows verified by earlier attempts at the same header (nil:
+// none); fetch asks only for the others and adds what verifies, so a retry
+// keeps what the previous attempts got.
+func (f *blockFetcher) fetch(ctx context.Context, h *headers.Header, got *blockRows) (*kzg.ExtendedBlock, error) {
 	k := h.K()
+	if got == nil || len(got.have) != 2*k {
+		got = newBlockRows(k)
+	}
 	originals := make([]kzg.Commitment, k)
 	for i, c := range h.Commitments {
 		originals[i] = kzg.Commitment(c)
@@ -103,13 +110,12 @@ func (f *blockFetcher) fetch(ctx context.Context, h *headers.Header) (*kzg.Exten
 	if len(peers) == 0 {
 		return nil, fmt.Errorf("%w: height %d: no peers", ErrBlockUnavailable, h.Height)
 	}
-	cells := make([][kzg.CellsPerRow]kzg.Cell, 2*k)
-	proofs := make([][kzg.CellsPerRow]kzg.Proof, 2*k)
-	have := make([]bool, 2*k)
-
+	cells, proofs, have := got.cells, got.proofs, got.have
 	rows := make(chan int, 2*k)
 	for r := range 2 * k {
-		rows <- r
+		if !have[r] {
+			rows <- r
+		}
 	}
 	close(rows)
 	var wg sync.WaitGroup
@@ -156,6 +162,18 @@ func (f *blockFetcher) fetch(ctx context.Context, h *headers.Header) (*kzg.Exten
 		return nil, err
 	}
 	return f.rebuild(h, originals, blobs, lost)
+}
+
+// blockRows are the verified rows of one block, filled in by fetch.
+type blockRows struct {
+	cells  [][kzg.CellsPerRow]kzg.Cell
+	proofs [][kzg.CellsPerRow]kzg.Proof
+	have   []bool
+}
+
+func newBlockRows(k int) *blockRows {
+	return &blockRows{cells: make([][kzg.CellsPerRow]kzg.Cell, 2*k),
+		proofs: make([][kzg.CellsPerRow]kzg.Proof, 2*k), have: make([]bool, 2*k)}
 }
 
 // RowsUnavailableError: fewer than K of a block's 2K rows were served and

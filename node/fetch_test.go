@@ -132,7 +132,7 @@ func TestFetchBlock(t *testing.T) {
 				penalties = append(penalties, err)
 				mu.Unlock()
 			}
-			got, err := rn.f.fetch(context.Background(), h)
+			got, err := rn.f.fetch(context.Background(), h, nil)
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("fetch: %v, want %v", err, tc.wantErr)
 			}
@@ -265,7 +265,7 @@ func TestFetchRecover(t *testing.T) {
 				penalties = append(penalties, err)
 				mu.Unlock()
 			}
-			got, err := rn.f.fetch(testCtx(t, time.Minute), h)
+			got, err := rn.f.fetch(testCtx(t, time.Minute), h, nil)
 			if tc.missing == nil {
 				if err != nil {
 					t.Fatalf("fetch: %v", err)
@@ -307,6 +307,48 @@ func TestFetchRecover(t *testing.T) {
 					t.Fatalf("penalty %v: want ErrRowPeer and kzg.ErrVerify", p)
 				}
 			}
+		})
+	}
+}
+
+// TestFetchKeepsRowsAcrossAttempts: rows verified by one attempt count in
+// the next, so k rows that were never served at the same time still
+// recover the block, and a retry asks only for the rows it lacks.
+func TestFetchKeepsRowsAcrossAttempts(t *testing.T) {
+	h, eb := testBlock(t, 3) // k = 4
+	for _, keep := range []bool{true, false} {
+		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
+			rn := newRowNet(t, h, eb, RowServerConfig{Misbehavior: serveOnly(0, 1)}, RowServerConfig{Misbehavior: serveOnly(2, 3)})
+			if err := rn.net.Disconnect("client", "b"); err != nil {
+				t.Fatal(err)
+			}
+			got := newBlockRows(eb.K)
+			_, err := rn.f.fetch(context.Background(), h, got)
+			var ue *RowsUnavailableError
+			if !errors.As(err, &ue) || ue.Verified != 2 {
+				t.Fatalf("first attempt: %v, want 2 rows verified", err)
+			}
+			// a goes away, b comes: rows 0 and 1 are only in got now.
+			if err := rn.net.Disconnect("client", "a"); err != nil {
+				t.Fatal(err)
+			}
+			if err := rn.net.Connect("client", "b"); err != nil {
+				t.Fatal(err)
+			}
+			if !keep {
+				got = nil
+			}
+			block, err := rn.f.fetch(context.Background(), h, got)
+			if !keep {
+				if !errors.As(err, &ue) || ue.Verified != 2 {
+					t.Fatalf("fresh second attempt: %v, want 2 rows verified", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("second attempt: %v", err)
+			}
+			sameBlock(t, block, eb)
 		})
 	}
 }
@@ -383,7 +425,7 @@ func BenchmarkFetchRecover(b *testing.B) {
 	})
 	b.Run("fetch", func(b *testing.B) {
 		for b.Loop() {
-			got, err := f.fetch(context.Background(), h)
+			got, err := f.fetch(context.Background(), h, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -395,7 +437,7 @@ func BenchmarkFetchRecover(b *testing.B) {
 	all := newRowNet(b, h, eb, fast)
 	b.Run("fetch-all-rows", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := all.f.fetch(context.Background(), h); err != nil {
+			if _, err := all.f.fetch(context.Background(), h, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -394,8 +394,9 @@ func (n *FullNode) complete(ctx context.Context, lb *headers.LightBlock) bool {
 	defer cancel()
 	backoff := 100 * time.Millisecond
 	var lastErr error
+	got := newBlockRows(lb.Header.K()) // kept across attempts
 	for {
-		eb, err := n.fetcher.fetch(bctx, lb.Header)
+		eb, err := n.fetcher.fetch(bctx, lb.Header, got)
 		if err == nil {
 			if err = n.db.Blocks().Put(lb.Height(), lb.Hash(), eb); err == nil {
 				n.mu.Lock()
