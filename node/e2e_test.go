@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -257,5 +258,45 @@ func TestLightRestart(t *testing.T) {
 		if err != nil || res.Status != api.StatusAvailable {
 			t.Fatalf("BlockResult(%d) after restart = %+v, %v", h, res, err)
 		}
+	}
+}
+
+// TestFollowerRetriesGivenUpBlocks: a block the follower gave up on (its
+// only source withheld it) is completed once the data comes back, its
+// verdict turns available and it leaves the failures.
+func TestFollowerRetriesGivenUpBlocks(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	g, keys := devnet(t, "e2e-retry")
+	var withholding atomic.Bool
+	withholding.Store(true)
+	mis := &das.Misbehavior{Withhold: func(h uint64, _ das.Coord) bool { return h == 2 && withholding.Load() }}
+	prod := startFull(t, ctx, g, keys, fullOpts{produce: true, mis: mis})
+	fol := startFull(t, ctx, g, nil, fullOpts{bootstrap: prod.Addrs(), giveUp: time.Second, retry: 300 * time.Millisecond})
+	rec := record(fol)
+	gaveUp := func() bool {
+		for _, r := range rec.results(2) {
+			if r.Status == api.StatusUnavailable {
+				return true
+			}
+		}
+		return false
+	}
+	rec.waitFor(t, ctx, "follower giving up block 2 and completing 3..4", func() bool {
+		return gaveUp() && rec.available(3, 4, 1)
+	})
+	if st, err := fol.Status(ctx); err != nil || !slices.Contains(st.Failures, 2) {
+		t.Fatalf("status %+v, %v: want height 2 among the failures", st, err)
+	}
+	withholding.Store(false)
+	rec.waitFor(t, ctx, "block 2 completed on a retry", func() bool {
+		rs := rec.results(2)
+		return len(rs) > 0 && rs[len(rs)-1].Status == api.StatusAvailable
+	})
+	st, err := fol.Status(ctx)
+	if err != nil || slices.Contains(st.Failures, 2) {
+		t.Fatalf("status %+v, %v: height 2 still a failure", st, err)
+	}
+	if res, err := fol.BlockResult(ctx, 2); err != nil || res.Status != api.StatusAvailable {
+		t.Fatalf("BlockResult(2) = %+v, %v", res, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -62,6 +63,11 @@ type FullConfig struct {
 	// block, after which the height is recorded unavailable and skipped.
 	// Default 60 s.
 	BlockTimeout time.Duration
+	// RetryInterval is how often a following node tries the blocks it
+	// gave up on again, while they are in the keep window: data that
+	// comes back later (a peer returns, a producer stops withholding)
+	// still completes them. Default 60 s.
+	RetryInterval time.Duration
 	// PexInterval is how often peers are asked for more nodes. Default
 	// 30 s. MaxPeers bounds the peers dialled through peer exchange.
 	// Default 32.
@@ -132,6 +138,9 @@ func NewFullNode(cfg FullConfig) (*FullNode, error) {
 	}
 	if cfg.BlockTimeout <= 0 {
 		cfg.BlockTimeout = 60 * time.Second
+	}
+	if cfg.RetryInterval <= 0 {
+		cfg.RetryInterval = 60 * time.Second
 	}
 	if cfg.PexInterval <= 0 {
 		cfg.PexInterval = 30 * time.Second
@@ -347,7 +356,68 @@ func (n *FullNode) startFollower(ctx context.Context) error {
 		}
 	})
 	n.wg.Go(func() { n.follow(ctx) })
+	n.wg.Go(func() { n.retryFailed(ctx) })
 	return nil
+}
+
+// retryFailed tries the given-up blocks again every RetryInterval, each
+// once per round (bounded by BlockTimeout), dropping those that left the
+// keep window. A block completed late is stored and its verdict turns
+// available; it is not announced as a head.
+func (n *FullNode) retryFailed(ctx context.Context) {
+	tick := time.NewTicker(n.cfg.RetryInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		n.mu.Lock()
+		heights := slices.Clone(n.failed)
+		low := uint64(1)
+		if keep := n.cfg.KeepBlocks; n.networkHead >= keep {
+			low = n.networkHead - keep + 1
+		}
+		n.mu.Unlock()
+		for _, h := range heights {
+			if ctx.Err() != nil {
+				return
+			}
+			if h < low {
+				n.dropFailed(h)
+				continue
+			}
+			lb, err := n.db.Headers().GetByHeight(ctx, h)
+			if err != nil {
+				continue
+			}
+			started := time.Now()
+			bctx, cancel := context.WithTimeout(ctx, n.cfg.BlockTimeout)
+			eb, err := n.fetcher.fetch(bctx, lb.Header, nil)
+			cancel()
+			if err != nil {
+				continue
+			}
+			if err := n.db.Blocks().Put(h, lb.Hash(), eb); err != nil {
+				n.setErr(fmt.Errorf("storing block %d: %w", h, err))
+				continue
+			}
+			n.dropFailed(h)
+			n.mu.Lock()
+			n.storedHead = max(n.storedHead, h)
+			n.stored++
+			n.mu.Unlock()
+			n.log.Info("completed a block given up before", "height", h)
+			n.blockDone(lb, eb.K, started, started, nil)
+		}
+	}
+}
+
+func (n *FullNode) dropFailed(h uint64) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.failed = slices.DeleteFunc(n.failed, func(f uint64) bool { return f == h })
 }
 
 // follow completes the block of every verified header, in height order,

@@ -85,6 +85,8 @@ type fullOpts struct {
 	blobs     int
 	keep      uint64
 	mis       *das.Misbehavior
+	giveUp    time.Duration // BlockTimeout
+	retry     time.Duration // RetryInterval
 }
 
 func startFull(t testing.TB, ctx context.Context, g *headers.Genesis, keys []*bls.SecretKey, o fullOpts) *FullNode {
@@ -97,7 +99,8 @@ func startFull(t testing.TB, ctx context.Context, g *headers.Genesis, keys []*bl
 	}
 	cfg := FullConfig{DataDir: o.dir, Genesis: g, ListenAddrs: o.listen, Bootstrap: o.bootstrap,
 		KeepBlocks: o.keep, PexInterval: 300 * time.Millisecond, Verifier: newVerifier(t),
-		Prover: sharedProver(t), Logger: testLogger(t), Misbehavior: o.mis}
+		Prover: sharedProver(t), Logger: testLogger(t), Misbehavior: o.mis,
+		BlockTimeout: o.giveUp, RetryInterval: o.retry}
 	if o.produce {
 		if o.interval == 0 {
 			o.interval = 300 * time.Millisecond
